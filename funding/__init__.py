@@ -1,0 +1,1 @@
+"""Funding for localities under the LTS: evidence, tranche gates, releases, payment runs."""

@@ -1,0 +1,136 @@
+"""Admin for organisations and localities; every page shows the record's history, and staff see only their scope."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from onecare.accounts.scoping import sees_everything, visible_localities
+
+from .models import (
+    Commissioner,
+    ListSizeSnapshot,
+    Locality,
+    LocalityMembership,
+    LocalityVehicle,
+    Practice,
+    PracticeCommissioner,
+    Representative,
+    SubLocality,
+)
+
+
+class ScopedToLocalityAdmin(SimpleHistoryAdmin):
+    """Staff who are not data admins see the records of the localities their role lets them read."""
+
+    locality_path = "locality"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if sees_everything(request.user):
+            return queryset
+        return queryset.filter(**{f"{self.locality_path}__in": visible_localities(request.user)})
+
+
+@admin.register(Commissioner)
+class CommissionerAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "valid_from", "valid_to", "successor"]
+    search_fields = ["code", "name"]
+
+
+class PracticeCommissionerInline(admin.TabularInline):
+    model = PracticeCommissioner
+    extra = 0
+    autocomplete_fields = ["commissioner"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = LocalityMembership
+    extra = 0
+    fields = ["locality", "sub_locality", "valid_from", "valid_to", "opted_out_on", "opt_out_reason"]
+    autocomplete_fields = ["locality"]
+
+
+@admin.register(Practice)
+class PracticeAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "postcode", "status", "opened_on", "closed_on"]
+    list_filter = ["status", "commissioner_links__commissioner"]
+    search_fields = ["code", "name", "postcode"]
+    inlines = [PracticeCommissionerInline, MembershipInline]
+
+
+@admin.register(PracticeCommissioner)
+class PracticeCommissionerAdmin(SimpleHistoryAdmin):
+    list_display = ["practice", "commissioner", "valid_from", "valid_to"]
+    list_filter = ["commissioner"]
+    search_fields = ["practice__code", "practice__name"]
+    autocomplete_fields = ["practice", "commissioner"]
+    list_select_related = ["practice", "commissioner"]
+
+
+@admin.register(ListSizeSnapshot)
+class ListSizeSnapshotAdmin(SimpleHistoryAdmin):
+    list_display = ["practice", "extract_date", "registered_patients", "weighted_patients", "source_kind", "source"]
+    list_filter = ["source_kind", "extract_date"]
+    search_fields = ["practice__code", "practice__name"]
+    date_hierarchy = "extract_date"
+    autocomplete_fields = ["practice"]
+    list_select_related = ["practice"]
+
+
+class VehicleInline(admin.StackedInline):
+    model = LocalityVehicle
+    extra = 0
+
+
+class SubLocalityInline(admin.TabularInline):
+    model = SubLocality
+    extra = 0
+
+
+class RepresentativeInline(admin.TabularInline):
+    model = Representative
+    extra = 0
+    fields = ["role", "name", "email", "practice", "user", "valid_from", "valid_to"]
+    autocomplete_fields = ["practice"]
+
+
+@admin.register(Locality)
+class LocalityAdmin(ScopedToLocalityAdmin):
+    locality_path = "pk"
+    list_display = ["name", "code", "commissioner"]
+    list_filter = ["commissioner"]
+    search_fields = ["name", "code"]
+    inlines = [VehicleInline, SubLocalityInline, RepresentativeInline]
+    list_select_related = ["commissioner"]
+
+
+@admin.register(LocalityVehicle)
+class LocalityVehicleAdmin(ScopedToLocalityAdmin):
+    list_display = ["__str__", "locality", "kind", "pre_existing", "established_on"]
+    list_filter = ["kind", "pre_existing"]
+    list_select_related = ["locality"]
+
+
+@admin.register(SubLocality)
+class SubLocalityAdmin(ScopedToLocalityAdmin):
+    list_display = ["name", "locality"]
+    list_filter = ["locality"]
+    search_fields = ["name"]
+    list_select_related = ["locality"]
+
+
+@admin.register(LocalityMembership)
+class LocalityMembershipAdmin(ScopedToLocalityAdmin):
+    list_display = ["practice", "locality", "sub_locality", "valid_from", "valid_to", "opted_out_on"]
+    list_filter = ["locality", "valid_to"]
+    search_fields = ["practice__code", "practice__name"]
+    autocomplete_fields = ["practice", "locality"]
+    list_select_related = ["practice", "locality", "sub_locality"]
+
+
+@admin.register(Representative)
+class RepresentativeAdmin(ScopedToLocalityAdmin):
+    list_display = ["name", "role", "locality", "practice", "valid_from", "valid_to"]
+    list_filter = ["role", "locality"]
+    search_fields = ["name", "email"]
+    autocomplete_fields = ["practice", "locality"]
+    list_select_related = ["locality", "practice"]

@@ -1,0 +1,25 @@
+"""Commissioners, practices, dated list sizes, localities and their vehicles, memberships, representatives."""
+
+from .list_sizes import ListSizeSnapshot, SourceKind
+from .localities import (
+    Locality,
+    LocalityMembership,
+    LocalityVehicle,
+    Representative,
+    SubLocality,
+)
+from .organisations import Commissioner, Practice, PracticeCommissioner, PracticeStatus
+
+__all__ = [
+    "Commissioner",
+    "ListSizeSnapshot",
+    "Locality",
+    "LocalityMembership",
+    "LocalityVehicle",
+    "Practice",
+    "PracticeCommissioner",
+    "PracticeStatus",
+    "Representative",
+    "SourceKind",
+    "SubLocality",
+]

@@ -1,0 +1,44 @@
+"""Records that hold between two dates: from a start date to an end date, both inclusive."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+class DatedQuerySet(models.QuerySet):
+    def on(self, at: datetime.date) -> "DatedQuerySet":
+        """The records in force on a date."""
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=at), valid_from__lte=at)
+
+
+class Dated(models.Model):
+    valid_from = models.DateField("from")
+    valid_to = models.DateField("to (inclusive)", null=True, blank=True, help_text="Leave blank while it still holds.")
+
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def holds_on(self, at: datetime.date) -> bool:
+        return self.valid_from <= at and (self.valid_to is None or self.valid_to >= at)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": "The end date cannot be before the start date."})
+
+    @staticmethod
+    def period_constraint(name: str) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")), name=name
+        )
+
+    def overlapping(self, queryset: models.QuerySet) -> models.QuerySet:
+        """The records of `queryset` (other than this one) whose period overlaps this one's."""
+        overlaps = queryset.exclude(pk=self.pk).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=self.valid_from))
+        if self.valid_to is not None:
+            overlaps = overlaps.filter(valid_from__lte=self.valid_to)
+        return overlaps

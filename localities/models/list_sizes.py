@@ -1,0 +1,60 @@
+"""List sizes: a practice's registered and weighted patients at an extract date, never overwritten."""
+
+from django.db import models
+from django.db.models import Case, IntegerField, Value, When
+from simple_history.models import HistoricalRecords
+
+from .organisations import Practice
+
+
+class SourceKind(models.TextChoices):
+    NHS_DIGITAL = "nhs_digital", "NHS Digital: Patients Registered at a GP Practice"
+    NHS_PAYMENTS = "nhs_payments", "NHS Payments to General Practice"
+    MANUAL = "manual", "Entered by hand"
+
+
+# Where two sources give a figure for the same date, the earlier in this list is used.
+SOURCE_PREFERENCE = [SourceKind.NHS_DIGITAL, SourceKind.NHS_PAYMENTS, SourceKind.MANUAL]
+
+
+def source_rank() -> Case:
+    return Case(
+        *[When(source_kind=kind, then=Value(rank)) for rank, kind in enumerate(SOURCE_PREFERENCE)],
+        default=Value(len(SOURCE_PREFERENCE)),
+        output_field=IntegerField(),
+    )
+
+
+class ListSizeSnapshot(models.Model):
+    """One practice's list size at one extract date from one kind of source.
+
+    A new extract date is a new row; a revised figure for the same date and source kind
+    updates the row, and its history keeps the figure it replaced.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="list_sizes")
+    extract_date = models.DateField()
+    registered_patients = models.PositiveIntegerField()
+    weighted_patients = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    source_kind = models.CharField(max_length=20, choices=SourceKind.choices)
+    source = models.CharField(max_length=200, blank=True, help_text="The file or import this figure came from.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["practice__code", "-extract_date"]
+        get_latest_by = "extract_date"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "extract_date", "source_kind"], name="one_list_size_per_practice_date_source"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weighted_patients__isnull=True) | models.Q(weighted_patients__gte=0),
+                name="weighted_patients_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "-extract_date"], name="list_size_practice_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.practice_id}: {self.registered_patients} on {self.extract_date:%d/%m/%Y}"

@@ -1,0 +1,136 @@
+"""Commissioners (CCGs) and GP practices, and which commissioner a practice belonged to when."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from ..validators import (
+    normalise_ods_code,
+    normalise_postcode,
+    validate_commissioner_code,
+    validate_postcode,
+    validate_practice_code,
+)
+from .dated import Dated, DatedQuerySet
+
+
+class Commissioner(models.Model):
+    """A clinical commissioning group (or its successor body), identified by its ODS code."""
+
+    code = models.CharField("ODS code", max_length=5, unique=True, validators=[validate_commissioner_code])
+    name = models.CharField(max_length=200)
+    valid_from = models.DateField("established")
+    valid_to = models.DateField("dissolved", null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+        help_text="The body it merged into, e.g. 11H, 11T and 12A into 15C on 1 April 2018.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [Dated.period_constraint("commissioner_period_in_order")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        self.code = normalise_ods_code(self.code)
+        if self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": "A commissioner cannot be dissolved before it was established."})
+
+    def is_active_on(self, at: datetime.date) -> bool:
+        return self.valid_from <= at and (self.valid_to is None or self.valid_to >= at)
+
+    def lineage_ids(self) -> set[int]:
+        """This commissioner and every body that merged into it (at any depth)."""
+        ids = {self.pk}
+        frontier = [self.pk]
+        while frontier:
+            frontier = list(Commissioner.objects.filter(successor_id__in=frontier).values_list("pk", flat=True))
+            ids.update(frontier)
+        return ids
+
+
+class PracticeStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    CLOSED = "closed", "Closed"
+    DORMANT = "dormant", "Dormant"
+    PROPOSED = "proposed", "Proposed"
+
+
+class Practice(models.Model):
+    """A GP practice, identified by its ODS code."""
+
+    code = models.CharField("ODS code", max_length=6, unique=True, validators=[validate_practice_code])
+    name = models.CharField(max_length=200)
+    postcode = models.CharField(max_length=8, blank=True, validators=[validate_postcode])
+    opened_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=PracticeStatus.choices, default=PracticeStatus.ACTIVE)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closed_on__isnull=True)
+                | models.Q(opened_on__isnull=True)
+                | models.Q(closed_on__gte=models.F("opened_on")),
+                name="practice_closes_after_opening",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs) -> None:
+        # Normalise however the row arrives (admin, import, shell) so lookups by code and postcode work.
+        self.code = normalise_ods_code(self.code)
+        self.postcode = normalise_postcode(self.postcode)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.code = normalise_ods_code(self.code)
+        self.postcode = normalise_postcode(self.postcode)
+        if self.opened_on and self.closed_on and self.closed_on < self.opened_on:
+            raise ValidationError({"closed_on": "A practice cannot close before it opened."})
+
+    def commissioner_on(self, at: datetime.date) -> Commissioner | None:
+        link = self.commissioner_links.on(at).select_related("commissioner").first()
+        return link.commissioner if link else None
+
+
+class PracticeCommissioner(Dated):
+    """A practice belongs to one commissioner at a time; the links keep the history."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="commissioner_links")
+    commissioner = models.ForeignKey(Commissioner, on_delete=models.PROTECT, related_name="practice_links")
+
+    history = HistoricalRecords()
+    objects = DatedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["practice__code", "valid_from"]
+        verbose_name = "practice's commissioner"
+        verbose_name_plural = "practices' commissioners"
+        constraints = [
+            Dated.period_constraint("practice_commissioner_period_in_order"),
+            models.UniqueConstraint(fields=["practice", "valid_from"], name="one_commissioner_link_per_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practice.code} → {self.commissioner.code} from {self.valid_from:%d/%m/%Y}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.practice_id and self.valid_from and self.overlapping(self.practice.commissioner_links.all()).exists():
+            raise ValidationError("A practice belongs to one commissioner at a time: these dates overlap another link.")

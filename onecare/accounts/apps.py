@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "onecare.accounts"
+    label = "accounts"
+    verbose_name = "People and roles"
+
+    def ready(self) -> None:
+        from .roles import sync_role_groups
+
+        # Groups carry the roles' permissions; keeping them in step after every migrate means a
+        # fresh database, and one that gains a model, always has the right permissions.
+        post_migrate.connect(sync_role_groups, sender=self)

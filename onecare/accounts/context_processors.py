@@ -1,0 +1,24 @@
+"""The navigation each role sees in the page header."""
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from .roles import Role
+from .scoping import home_locality
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_links": []}
+    links = []
+    if user.has_role(Role.PRACTICE_MANAGER, Role.LOCALITY_LEAD):
+        locality = home_locality(user)
+        if locality:
+            links.append(("Our locality", reverse("localities:detail", args=[locality.code])))
+    if user.is_superuser or user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN):
+        links.append(("Localities", reverse("localities:overview")))
+    if user.is_staff:
+        links.append(("Admin", reverse("admin:index")))
+    links.append(("Change password", reverse("accounts:password-change")))
+    return {"nav_links": links, "user_role": user.role}

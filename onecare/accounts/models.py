@@ -1,0 +1,70 @@
+"""Portal accounts: a user has one role (a group) and a link to the organisation that scopes it."""
+
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from .roles import SCOPE_FIELD, Role
+
+
+class User(AbstractUser):
+    commissioner = models.ForeignKey(
+        "localities.Commissioner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text="For commissioners and finance approvers: the CCG they work for.",
+    )
+    practice = models.ForeignKey(
+        "localities.Practice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text="For practice managers: their practice.",
+    )
+    locality = models.ForeignKey(
+        "localities.Locality",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        help_text="For locality leads: their locality.",
+    )
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def roles(self) -> frozenset[Role]:
+        names = {group.name for group in self.groups.all()}
+        return frozenset(role for role in Role if role.value in names)
+
+    @property
+    def role(self) -> Role | None:
+        """The user's role; a person holds one role in the portal."""
+        return next(iter(sorted(self.roles)), None)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk is None:
+            return
+        errors = {}
+        for role in self.roles:
+            field = SCOPE_FIELD[role]
+            if field and getattr(self, f"{field}_id") is None:
+                errors[field] = f"A {role.value} needs their {field} set."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,80 @@
+"""The portal's roles: each is a Django group with model permissions, and names the organisation that scopes it."""
+
+from enum import StrEnum
+
+from django.apps import apps as global_apps
+from django.contrib.auth.models import Group, Permission
+
+
+class Role(StrEnum):
+    COMMISSIONER = "commissioner"
+    FINANCE_APPROVER = "finance approver"
+    PRACTICE_MANAGER = "practice manager"
+    LOCALITY_LEAD = "locality lead"
+    DATA_ADMIN = "data admin"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+# Which organisation link on the user scopes each role.
+SCOPE_FIELD = {
+    Role.COMMISSIONER: "commissioner",
+    Role.FINANCE_APPROVER: "commissioner",
+    Role.PRACTICE_MANAGER: "practice",
+    Role.LOCALITY_LEAD: "locality",
+    Role.DATA_ADMIN: None,
+}
+
+# Roles that work in the Django admin as well as the portal.
+STAFF_ROLES = {Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN}
+
+ORGANISATION_MODELS = ["commissioner", "practice", "practicecommissioner", "listsizesnapshot"]
+GOVERNANCE_MODELS = ["locality", "localityvehicle", "sublocality", "localitymembership", "representative"]
+ALL_LOCALITY_MODELS = ORGANISATION_MODELS + GOVERNANCE_MODELS
+
+# Model permissions per role, as (app label, action, model names).
+PERMISSIONS: dict[Role, list[tuple[str, str, list[str]]]] = {
+    Role.COMMISSIONER: [
+        ("localities", "view", ALL_LOCALITY_MODELS),
+        ("localities", "add", GOVERNANCE_MODELS),
+        ("localities", "change", GOVERNANCE_MODELS),
+    ],
+    Role.FINANCE_APPROVER: [("localities", "view", ALL_LOCALITY_MODELS)],
+    Role.PRACTICE_MANAGER: [("localities", "view", ALL_LOCALITY_MODELS)],
+    Role.LOCALITY_LEAD: [
+        ("localities", "view", ALL_LOCALITY_MODELS),
+        ("localities", "add", ["localityvehicle", "sublocality", "representative"]),
+        ("localities", "change", ["localityvehicle", "sublocality", "localitymembership", "representative"]),
+    ],
+    Role.DATA_ADMIN: [
+        ("localities", "view", ALL_LOCALITY_MODELS),
+        ("localities", "add", ALL_LOCALITY_MODELS),
+        ("localities", "change", ALL_LOCALITY_MODELS),
+    ],
+}
+
+
+def permissions_for(role: Role) -> list[Permission]:
+    codenames = [
+        (app_label, f"{action}_{model}") for app_label, action, models in PERMISSIONS[role] for model in models
+    ]
+    found = Permission.objects.filter(
+        content_type__app_label__in={app for app, _ in codenames},
+        codename__in={codename for _, codename in codenames},
+    ).select_related("content_type")
+    return [perm for perm in found if (perm.content_type.app_label, perm.codename) in codenames]
+
+
+def sync_role_groups(sender=None, **kwargs) -> None:
+    """Create each role's group and set its permissions to exactly those listed above."""
+    if not global_apps.is_installed("django.contrib.auth"):
+        return
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.value)
+        group.permissions.set(permissions_for(role))

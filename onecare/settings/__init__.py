@@ -1,0 +1,1 @@
+"""Settings: base (shared), local (the embedded default), production (compose), test (pytest)."""

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from onecare.accounts import views as account_views
+
+admin.site.site_header = "BNSSG locality funding portal: administration"
+admin.site.site_title = "BNSSG locality funding portal"
+admin.site.index_title = "Administration"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("onecare.accounts.urls")),
+    path("localities/", include("localities.urls")),
+    path("admin/", admin.site.urls),
+]
