@@ -1,9 +1,11 @@
 """Admin for organisations and localities; every page shows the record's history, and staff see only their scope."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.humanize.templatetags.humanize import intcomma
 from simple_history.admin import SimpleHistoryAdmin
 
-from onecare.accounts.scoping import sees_everything, visible_localities
+from onecare.accounts.scoping import sees_everything, today, visible_localities
 
 from .models import (
     Commissioner,
@@ -16,6 +18,7 @@ from .models import (
     Representative,
     SubLocality,
 )
+from .population import with_population
 
 
 class ScopedToLocalityAdmin(SimpleHistoryAdmin):
@@ -96,11 +99,25 @@ class RepresentativeInline(admin.TabularInline):
 @admin.register(Locality)
 class LocalityAdmin(ScopedToLocalityAdmin):
     locality_path = "pk"
-    list_display = ["name", "code", "commissioner"]
+    list_display = ["name", "code", "commissioner", "practices_today", "population_today"]
     list_filter = ["commissioner"]
     search_fields = ["name", "code"]
     inlines = [VehicleInline, SubLocalityInline, RepresentativeInline]
     list_select_related = ["commissioner"]
+
+    def get_queryset(self, request):
+        return with_population(super().get_queryset(request), today())
+
+    @admin.display(description="practices today", ordering="practice_count")
+    def practices_today(self, locality: Locality) -> int:
+        return locality.practice_count
+
+    @admin.display(description="registered population today", ordering="population")
+    def population_today(self, locality: Locality) -> str:
+        figure = intcomma(locality.population)
+        if locality.population < settings.LOCALITY_MINIMUM_POPULATION:
+            return f"{figure} (below the {intcomma(settings.LOCALITY_MINIMUM_POPULATION)} minimum)"
+        return figure
 
 
 @admin.register(LocalityVehicle)
@@ -134,3 +151,4 @@ class RepresentativeAdmin(ScopedToLocalityAdmin):
     search_fields = ["name", "email"]
     autocomplete_fields = ["practice", "locality"]
     list_select_related = ["locality", "practice"]
+

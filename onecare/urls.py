@@ -11,5 +11,6 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("onecare.accounts.urls")),
     path("localities/", include("localities.urls")),
+    path("funding/", include("funding.urls")),
     path("admin/", admin.site.urls),
 ]

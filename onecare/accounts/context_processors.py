@@ -18,6 +18,8 @@ def navigation(request: HttpRequest) -> dict:
             links.append(("Our locality", reverse("localities:detail", args=[locality.code])))
     if user.is_superuser or user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN):
         links.append(("Localities", reverse("localities:overview")))
+    if user.has_role(Role.COMMISSIONER):
+        links.append(("Review evidence", reverse("funding:review-queue")))
     if user.is_staff:
         links.append(("Admin", reverse("admin:index")))
     links.append(("Change password", reverse("accounts:password-change")))

@@ -33,6 +33,8 @@ STAFF_ROLES = {Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN}
 ORGANISATION_MODELS = ["commissioner", "practice", "practicecommissioner", "listsizesnapshot"]
 GOVERNANCE_MODELS = ["locality", "localityvehicle", "sublocality", "localitymembership", "representative"]
 ALL_LOCALITY_MODELS = ORGANISATION_MODELS + GOVERNANCE_MODELS
+CHECKLIST_MODELS = ["scheme", "phase", "checklistitem"]
+EVIDENCE_MODELS = ["evidence", "evidencefile", "evidencetransition", "sentreminder", "evaluationrequest"]
 
 # Model permissions per role, as (app label, action, model names).
 PERMISSIONS: dict[Role, list[tuple[str, str, list[str]]]] = {
@@ -40,8 +42,14 @@ PERMISSIONS: dict[Role, list[tuple[str, str, list[str]]]] = {
         ("localities", "view", ALL_LOCALITY_MODELS),
         ("localities", "add", GOVERNANCE_MODELS),
         ("localities", "change", GOVERNANCE_MODELS),
+        ("funding", "view", CHECKLIST_MODELS + EVIDENCE_MODELS),
+        ("funding", "add", CHECKLIST_MODELS),
+        ("funding", "change", CHECKLIST_MODELS),
     ],
-    Role.FINANCE_APPROVER: [("localities", "view", ALL_LOCALITY_MODELS)],
+    Role.FINANCE_APPROVER: [
+        ("localities", "view", ALL_LOCALITY_MODELS),
+        ("funding", "view", CHECKLIST_MODELS + ["evidence", "evaluationrequest"]),
+    ],
     Role.PRACTICE_MANAGER: [("localities", "view", ALL_LOCALITY_MODELS)],
     Role.LOCALITY_LEAD: [
         ("localities", "view", ALL_LOCALITY_MODELS),
@@ -52,6 +60,9 @@ PERMISSIONS: dict[Role, list[tuple[str, str, list[str]]]] = {
         ("localities", "view", ALL_LOCALITY_MODELS),
         ("localities", "add", ALL_LOCALITY_MODELS),
         ("localities", "change", ALL_LOCALITY_MODELS),
+        ("funding", "view", CHECKLIST_MODELS + EVIDENCE_MODELS),
+        ("funding", "add", CHECKLIST_MODELS),
+        ("funding", "change", CHECKLIST_MODELS),
     ],
 }
 

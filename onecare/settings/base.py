@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -114,7 +115,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "funding-deadline-reminders": {
+        "task": "funding.deadline_reminders_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 # The area this portal serves: commissioners whose practices belong here.
 PORTAL_AREA_COMMISSIONERS = env_list("PORTAL_AREA_COMMISSIONERS", "11H,11T,12A,15C")

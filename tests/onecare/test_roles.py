@@ -121,3 +121,15 @@ def test_it_logs_out_only_by_post(client):
 def test_it_unused_locality_is_invisible_to_leads_of_others(two_localities):
     lead = UserFactory(role=Role.LOCALITY_LEAD, locality=LocalityFactory(commissioner=two_localities[0].commissioner))
     assert set(visible_localities(lead)).isdisjoint(two_localities)
+
+
+def test_it_shows_each_localitys_population_in_the_admin(client, two_localities, bnssg, make_member_practice):
+    south_bristol, woodspring = two_localities
+    small = LocalityFactory(name="Small Place", commissioner=south_bristol.commissioner)
+    make_member_practice(small, patients=40_000)
+    client.force_login(UserFactory(role=Role.COMMISSIONER, commissioner=bnssg))
+
+    page = client.get(reverse("admin:localities_locality_changelist")).text
+
+    assert "105,000" in page
+    assert "40,000 (below the 100,000 minimum)" in page

@@ -1,0 +1,97 @@
+"""The checklist is edited here (add an item, move a deadline); evidence is reviewed in the portal."""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    ChecklistItem,
+    EvaluationRequest,
+    Evidence,
+    EvidenceFile,
+    EvidenceTransition,
+    Phase,
+    Scheme,
+    SentReminder,
+)
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    extra = 0
+
+
+class ItemInline(admin.StackedInline):
+    model = ChecklistItem
+    extra = 0
+
+
+@admin.register(Scheme)
+class SchemeAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "active"]
+    inlines = [PhaseInline]
+
+
+@admin.register(Phase)
+class PhaseAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "scheme", "starts_on", "deadline"]
+    list_filter = ["scheme"]
+    inlines = [ItemInline]
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "title", "phase"]
+    list_filter = ["phase__scheme", "phase"]
+    search_fields = ["number", "title"]
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    """Status changes go through funding.transitions (the portal's review pages), never an admin form."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ["locality", "item", "status", "submitted_at", "review_link"]
+    list_filter = ["status", "item__phase", "locality"]
+    list_select_related = ["locality", "item"]
+
+    @admin.display(description="Review")
+    def review_link(self, obj):
+        return format_html('<a href="{}">Open in the portal</a>', reverse("funding:review", args=[obj.pk]))
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "title": "Evidence (review it in the portal's review queue)"}
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "evidence", "content_type", "size", "uploaded_at"]
+    exclude = ["file"]
+
+
+@admin.register(EvidenceTransition)
+class EvidenceTransitionAdmin(ReadOnlyAdmin):
+    list_display = ["evidence", "from_status", "to_status", "actor", "at"]
+    list_select_related = ["evidence__locality", "evidence__item", "actor"]
+
+
+@admin.register(SentReminder)
+class SentReminderAdmin(ReadOnlyAdmin):
+    list_display = ["locality", "phase", "kind", "sent_at"]
+
+
+@admin.register(EvaluationRequest)
+class EvaluationRequestAdmin(ReadOnlyAdmin):
+    list_display = ["locality", "evidence", "requested_at", "consumed_at"]

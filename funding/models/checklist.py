@@ -1,0 +1,63 @@
+"""The governance checklist as records: a scheme has phases with deadlines, a phase has numbered items."""
+
+import datetime
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class Scheme(models.Model):
+    """A funding scheme with a governance checklist, e.g. the Locality Transformation Scheme."""
+
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True, help_text="Localities work through the checklists of active schemes.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.Model):
+    """A phase of a scheme: its items are due by the deadline."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="phases")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    starts_on = models.DateField(null=True, blank=True)
+    deadline = models.DateField(help_text="Every item of the phase is due by the end of this day.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scheme", "number"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "number"], name="phase_number_unique")]
+
+    def __str__(self) -> str:
+        return f"Phase {self.number}: {self.title}"
+
+    def is_overdue_on(self, day: datetime.date) -> bool:
+        return day > self.deadline
+
+
+class ChecklistItem(models.Model):
+    """One thing a locality must evidence, e.g. "1.3 Nominate lead locality representatives and any deputies"."""
+
+    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="items")
+    number = models.CharField(max_length=10, help_text='As in the scheme paper, e.g. "1.3".')
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order within the phase.")
+    title = models.CharField(max_length=300)
+    guidance = models.TextField(blank=True, help_text="What good evidence looks like, from the scheme paper and FAQ.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["phase__scheme", "phase__number", "position", "number"]
+        constraints = [models.UniqueConstraint(fields=["phase", "number"], name="checklist_item_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"

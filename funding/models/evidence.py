@@ -1,0 +1,102 @@
+"""A locality's evidence for one checklist item, its files, and the record of every status change."""
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from localities.models import Locality
+
+from .checklist import ChecklistItem
+
+
+class EvidenceStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned"
+    ACCEPTED = "accepted", "Accepted"
+
+
+class Evidence(models.Model):
+    """What one locality offers for one checklist item. Only funding.transitions changes its status."""
+
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="evidence")
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="evidence")
+    status = models.CharField(max_length=12, choices=EvidenceStatus.choices, default=EvidenceStatus.NOT_STARTED)
+    statement = models.TextField(blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["locality__name", "item__phase__number", "item__position"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.UniqueConstraint(fields=["locality", "item"], name="one_evidence_per_locality_item"),
+            models.CheckConstraint(
+                condition=~models.Q(status="returned") | ~models.Q(return_reason=""),
+                name="returned_evidence_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.locality}: {self.item.number} ({self.get_status_display().lower()})"
+
+
+def evidence_file_path(instance: "EvidenceFile", filename: str) -> str:
+    """A generated name: nothing the uploader typed reaches the file system."""
+    suffix = PurePosixPath(filename).suffix.lower()[:6]
+    return f"evidence/{instance.evidence.locality_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class EvidenceFile(models.Model):
+    """A file attached to evidence, stored in MEDIA_ROOT under a generated name and served by funding:file."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to=evidence_file_path, max_length=200)
+    original_name = models.CharField(max_length=200, help_text="The uploader's file name, cleaned; shown only.")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EvidenceTransition(models.Model):
+    """One status change: who, when, from, to, and why; with the statement as it stood."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="transitions")
+    from_status = models.CharField(max_length=12, choices=EvidenceStatus.choices)
+    to_status = models.CharField(max_length=12, choices=EvidenceStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+    statement = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.evidence}: {self.from_status} to {self.to_status} by {self.actor} at {self.at:%d/%m/%Y %H:%M}"

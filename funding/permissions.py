@@ -1,0 +1,66 @@
+"""Who may do what with evidence: can_<verb>(user, ...) -> (allowed, reason). Views and transitions both ask."""
+
+from localities.models import Locality, LocalityMembership
+from onecare.accounts.roles import Role
+from onecare.accounts.scoping import today, visible_localities
+
+from .models import Evidence
+from .workflow import TRANSITIONS
+
+Answer = tuple[bool, str]
+
+
+def works_in(user, locality: Locality) -> bool:
+    """The user is a locality lead of the locality, or a practice manager of one of its member practices today."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.has_role(Role.LOCALITY_LEAD) and user.locality_id == locality.pk:
+        return True
+    if user.has_role(Role.PRACTICE_MANAGER) and user.practice_id:
+        return LocalityMembership.objects.on(today()).filter(practice_id=user.practice_id, locality=locality).exists()
+    return False
+
+
+def can_view_locality_evidence(user, locality: Locality) -> Answer:
+    if visible_localities(user).filter(pk=locality.pk).exists():
+        return True, ""
+    return False, "You cannot see this locality."
+
+
+def can_review_locality(user, locality: Locality) -> bool:
+    return user.has_role(*TRANSITIONS["accept"].roles) and visible_localities(user).filter(pk=locality.pk).exists()
+
+
+def can_write(user, evidence: Evidence, transition: str) -> Answer:
+    if not user.has_role(*TRANSITIONS[transition].roles) or not works_in(user, evidence.locality):
+        return False, "Only the locality's practice managers and leads can change its evidence."
+    if evidence.status not in TRANSITIONS[transition].sources:
+        return False, f"Evidence that is {evidence.get_status_display().lower()} cannot be changed."
+    return True, ""
+
+
+def can_save_draft(user, evidence: Evidence) -> Answer:
+    return can_write(user, evidence, "save_draft")
+
+
+def can_submit(user, evidence: Evidence) -> Answer:
+    return can_write(user, evidence, "submit")
+
+
+def can_review(user, evidence: Evidence) -> Answer:
+    """Accept or return: a commissioner of the locality's CCG lineage, never the person who submitted it."""
+    if not can_review_locality(user, evidence.locality):
+        return False, "Only a commissioner for this locality can review its evidence."
+    if evidence.submitted_by_id == user.pk:
+        return False, "You cannot review evidence you submitted."
+    if evidence.status not in TRANSITIONS["accept"].sources:
+        return False, f"Evidence that is {evidence.get_status_display().lower()} cannot be reviewed."
+    return True, ""
+
+
+def can_accept(user, evidence: Evidence) -> Answer:
+    return can_review(user, evidence)
+
+
+def can_return(user, evidence: Evidence) -> Answer:
+    return can_review(user, evidence)

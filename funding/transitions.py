@@ -1,0 +1,156 @@
+"""Every change of an evidence's status, one function each: nothing else assigns Evidence.status.
+
+Each takes the acting user as actor=, locks the row, returns quietly when the change is already
+made, raises TransitionNotAllowed when the actor or the state does not allow it, and records an
+EvidenceTransition (who, when, from, to, why).
+"""
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from localities.models import Locality
+
+from . import permissions
+from .models import ChecklistItem, EvaluationRequest, Evidence, EvidenceFile, EvidenceStatus, EvidenceTransition
+from .uploads import CheckedUpload
+from .workflow import TRANSITIONS
+
+
+class TransitionNotAllowed(Exception):
+    """The actor may not make this change, or the evidence is not in a state that allows it."""
+
+
+def _locked(locality: Locality, item: ChecklistItem) -> Evidence:
+    evidence, _ = Evidence.objects.get_or_create(locality=locality, item=item)
+    return Evidence.objects.select_for_update().select_related("locality").get(pk=evidence.pk)
+
+
+def _record(evidence: Evidence, *, to: EvidenceStatus, actor, at, reason: str = "") -> EvidenceTransition:
+    from_status = evidence.status
+    evidence.status = to
+    evidence._change_reason = reason or TRANSITIONS_BY_TARGET[to]
+    evidence.save()
+    return EvidenceTransition.objects.create(
+        evidence=evidence,
+        from_status=from_status,
+        to_status=to,
+        actor=actor,
+        at=at,
+        reason=reason,
+        statement=evidence.statement,
+    )
+
+
+TRANSITIONS_BY_TARGET = {t.target: t.label for t in TRANSITIONS.values()}
+
+
+def _attach(evidence: Evidence, files: Sequence[CheckedUpload], *, actor, at) -> None:
+    for upload in files:
+        stored = EvidenceFile(
+            evidence=evidence,
+            original_name=upload.original_name,
+            content_type=upload.content_type,
+            size=upload.size,
+            uploaded_by=actor,
+            uploaded_at=at,
+        )
+        stored.file.save(f"upload.{upload.extension}", upload.file, save=False)
+        stored.save()
+
+
+def _write(
+    transition: str, locality: Locality, item: ChecklistItem, *, actor, statement: str, files: Sequence[CheckedUpload]
+) -> Evidence:
+    if not (actor.has_role(*TRANSITIONS[transition].roles) and permissions.works_in(actor, locality)):
+        raise TransitionNotAllowed("Only the locality's practice managers and leads can change its evidence.")
+    now = timezone.now()
+    with transaction.atomic():
+        evidence = _locked(locality, item)
+        target = TRANSITIONS[transition].target
+        if transition == "submit" and evidence.status == target:
+            return evidence
+        allowed, reason = permissions.can_write(actor, evidence, transition)
+        if not allowed:
+            raise TransitionNotAllowed(reason)
+        statement = statement.strip()
+        if transition == "submit" and not statement:
+            raise TransitionNotAllowed("Write a statement before you submit the evidence.")
+        changed = statement != evidence.statement or bool(files)
+        evidence.statement = statement
+        _attach(evidence, files, actor=actor, at=now)
+        if transition == "submit":
+            evidence.submitted_by = actor
+            evidence.submitted_at = now
+        if evidence.status != target:
+            _record(evidence, to=target, actor=actor, at=now)
+        elif changed:
+            evidence._change_reason = "Draft saved"
+            evidence.save()
+    if transition == "submit":
+        from .tasks import evidence_submitted_notify
+
+        evidence_submitted_notify.delay_on_commit(evidence.pk)
+    return evidence
+
+
+def evidence_save_draft(
+    locality: Locality, item: ChecklistItem, *, actor, statement: str, files: Sequence[CheckedUpload] = ()
+) -> Evidence:
+    """Keep the locality's work in progress; a returned item becomes a draft again."""
+    return _write("save_draft", locality, item, actor=actor, statement=statement, files=files)
+
+
+def evidence_submit(
+    locality: Locality, item: ChecklistItem, *, actor, statement: str, files: Sequence[CheckedUpload] = ()
+) -> Evidence:
+    """Send the evidence to the locality's commissioners for review (also a resubmission after a return)."""
+    return _write("submit", locality, item, actor=actor, statement=statement, files=files)
+
+
+def _review(evidence: Evidence, transition: str, *, actor, reason: str = "") -> tuple[Evidence, bool]:
+    now = timezone.now()
+    evidence = Evidence.objects.select_for_update().select_related("locality").get(pk=evidence.pk)
+    target = TRANSITIONS[transition].target
+    if not permissions.can_review_locality(actor, evidence.locality):
+        raise TransitionNotAllowed("Only a commissioner for this locality can review its evidence.")
+    if evidence.status == target:
+        return evidence, False
+    allowed, why = permissions.can_review(actor, evidence)
+    if not allowed:
+        raise TransitionNotAllowed(why)
+    evidence.reviewed_by = actor
+    evidence.reviewed_at = now
+    evidence.return_reason = reason
+    _record(evidence, to=target, actor=actor, at=now, reason=reason)
+    return evidence, True
+
+
+def evidence_accept(evidence: Evidence, *, actor) -> Evidence:
+    """Accept submitted evidence, and in the same transaction ask payments to evaluate the locality's milestones."""
+    with transaction.atomic():
+        evidence, changed = _review(evidence, "accept", actor=actor)
+        if changed:
+            EvaluationRequest.objects.create(
+                locality=evidence.locality, evidence=evidence, requested_by=actor, requested_at=evidence.reviewed_at
+            )
+    if changed:
+        from .tasks import evidence_reviewed_notify
+
+        evidence_reviewed_notify.delay_on_commit(evidence.pk)
+    return evidence
+
+
+def evidence_return(evidence: Evidence, *, actor, reason: str) -> Evidence:
+    """Send submitted evidence back to the locality with the reason (required), to be resubmitted."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionNotAllowed("Give the reason the evidence is being returned.")
+    with transaction.atomic():
+        evidence, changed = _review(evidence, "return", actor=actor, reason=reason)
+    if changed:
+        from .tasks import evidence_reviewed_notify
+
+        evidence_reviewed_notify.delay_on_commit(evidence.pk)
+    return evidence

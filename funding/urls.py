@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "funding"
+urlpatterns = [
+    path("review/", views.review_queue, name="review-queue"),
+    path("review/<int:pk>/", views.review, name="review"),
+    path("files/<uuid:public_id>/", views.file_download, name="file"),
+    path("<slug:code>/", views.checklist, name="checklist"),
+    path("<slug:code>/items/<int:item_id>/", views.item, name="item"),
+]

@@ -1,0 +1,227 @@
+"""Load the BNSSG reference and demo data, create one demo user per role, and give it all history.
+
+    python manage.py load_demo_data                   # reference + demo data + demo users
+    python manage.py load_demo_data --reference-only  # the CCGs, practices, list sizes and localities only
+    python manage.py load_demo_data --reload          # reset the fixture records to the files' values
+
+The fixtures (in fixtures/, built by fixtures/build_bnssg.py) have fixed primary keys, so loading
+is idempotent: a file whose records are all present already is skipped (so edits made in the
+admin survive another `make run`), and --reload loads it again regardless. Fixture loads are raw
+saves, which django-simple-history does not record, so every loaded record without history gets
+one initial ("created") history record; running the command again adds none.
+"""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import Model, Sum
+from django.utils import timezone
+from simple_history.utils import get_history_model_for_model
+
+from funding.demo import load_demo_evidence
+from localities.models import (
+    Commissioner,
+    ListSizeSnapshot,
+    Locality,
+    LocalityMembership,
+    LocalityVehicle,
+    Practice,
+    Representative,
+    SubLocality,
+)
+from onecare.accounts.models import User
+from onecare.accounts.roles import STAFF_ROLES, Role, sync_role_groups
+
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+REFERENCE_FIXTURES = [
+    "commissioners.json",
+    "bnssg_practices.json",
+    "bnssg_localities.json",
+    "lts_checklist.json",
+]
+DEMO_FIXTURES = ["demo_governance.json"]
+HISTORY_REASON = "Initial record: loaded from the BNSSG fixtures"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    password: str
+    role: Role | None
+    first_name: str
+    last_name: str
+    # The organisation that scopes the role: {"commissioner": "15C"}, {"practice": "L81007"}, {"locality": "sbris"}.
+    organisation: dict[str, str] = field(default_factory=dict)
+    superuser: bool = False
+
+
+# Passwords for the demo only, documented in fixtures/README.md and README.md.
+DEMO_USERS = [
+    DemoUser(
+        "commissioner", "demo-commissioner-2017", Role.COMMISSIONER, "Demo", "Commissioner", {"commissioner": "15C"}
+    ),
+    DemoUser("finance", "demo-finance-2017", Role.FINANCE_APPROVER, "Demo", "Finance", {"commissioner": "15C"}),
+    DemoUser(
+        "practice.manager",
+        "demo-practice-manager-2017",
+        Role.PRACTICE_MANAGER,
+        "Demo",
+        "Practice Manager",
+        {"practice": "L81007"},
+    ),
+    DemoUser("locality.lead", "demo-locality-lead-2017", Role.LOCALITY_LEAD, "Dr C.", "Demo", {"locality": "sbris"}),
+    DemoUser("data.admin", "demo-data-admin-2017", Role.DATA_ADMIN, "Demo", "Data Admin"),
+    DemoUser("admin", "demo-admin-2017", None, "Demo", "Administrator", superuser=True),
+]
+# The demo locality lead is this representative of their locality.
+LEAD_REPRESENTATIVE = {"username": "locality.lead", "locality": "sbris", "role": "lead", "name": "Dr C. Demo"}
+
+ORGANISATION_MODELS = {"commissioner": Commissioner, "practice": Practice, "locality": Locality}
+
+
+def fixture_records(path: Path) -> dict[type[Model], set]:
+    """The primary keys a fixture file holds, per model."""
+    records: dict[type[Model], set] = {}
+    for item in json.loads(path.read_text(encoding="utf-8")):
+        records.setdefault(apps.get_model(item["model"]), set()).add(item["pk"])
+    return records
+
+
+def all_present(records: dict[type[Model], set]) -> bool:
+    return all(model._default_manager.filter(pk__in=pks).count() == len(pks) for model, pks in records.items())
+
+
+def add_initial_history(records: dict[type[Model], set]) -> int:
+    """Give each record without any history one "created" history record; returns how many were written."""
+    written = 0
+    now = timezone.now()
+    for model, pks in records.items():
+        history_model = get_history_model_for_model(model)
+        pk_name = model._meta.pk.attname
+        has_history = history_model.objects.filter(**{f"{pk_name}__in": pks}).values_list(pk_name, flat=True)
+        missing = list(model._default_manager.filter(pk__in=pks).exclude(pk__in=has_history).order_by("pk"))
+        if missing:
+            model.history.bulk_history_create(
+                missing, batch_size=500, default_change_reason=HISTORY_REASON, default_date=now
+            )
+            written += len(missing)
+    return written
+
+
+class Command(BaseCommand):
+    help = "Load the BNSSG reference data (CCGs, practices, list sizes, localities) and the demo data and users."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reference-only",
+            action="store_true",
+            help="Load only the reference data: no demo governance records and no demo users.",
+        )
+        parser.add_argument(
+            "--reload",
+            action="store_true",
+            help="Load every fixture file even if its records are present, resetting them to the files' values.",
+        )
+
+    def handle(self, *args, reference_only: bool = False, reload: bool = False, **options):
+        files = REFERENCE_FIXTURES + ([] if reference_only else DEMO_FIXTURES)
+        with transaction.atomic():
+            loaded, skipped, all_records = [], [], {}
+            for name in files:
+                records = fixture_records(FIXTURES_DIR / name)
+                for model, pks in records.items():
+                    all_records.setdefault(model, set()).update(pks)
+                if not reload and all_present(records):
+                    skipped.append(name)
+                    continue
+                call_command("loaddata", str(FIXTURES_DIR / name), verbosity=0)
+                loaded.append(name)
+            history_written = add_initial_history(all_records)
+            created = updated = 0
+            if not reference_only:
+                created, updated = self.demo_users()
+        if not reference_only:
+            # Outside the block above: the demo evidence goes through the real transitions, whose
+            # notifications are queued on commit.
+            load_demo_evidence()
+        self.stdout.write(self.summary(loaded, skipped, history_written, created, updated, reference_only))
+
+    def demo_users(self) -> tuple[int, int]:
+        """Create or bring up to date one demo user per role (and the superuser); only what differs is saved."""
+        if Group.objects.filter(name__in=[role.value for role in Role]).count() < len(Role):
+            sync_role_groups()
+        created = updated = 0
+        for spec in DEMO_USERS:
+            wanted = {
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "email": f"{spec.username}@example.org",
+                "is_active": True,
+                "is_staff": spec.superuser or spec.role in STAFF_ROLES,
+                "is_superuser": spec.superuser,
+                "commissioner": None,
+                "practice": None,
+                "locality": None,
+            }
+            for attr, key in spec.organisation.items():
+                model = ORGANISATION_MODELS[attr]
+                wanted[attr] = model._default_manager.get(code=key)
+            user = User.objects.filter(username=spec.username).first()
+            if user is None:
+                user = User(username=spec.username, **wanted)
+                user.set_password(spec.password)
+                user.save()
+                created += 1
+            else:
+                changed = [attr for attr, value in wanted.items() if getattr(user, attr) != value]
+                for attr in changed:
+                    setattr(user, attr, wanted[attr])
+                if not check_password(spec.password, user.password):
+                    user.set_password(spec.password)
+                    changed.append("password")
+                if changed:
+                    user.save()
+                    updated += 1
+            groups = [Group.objects.get(name=spec.role.value)] if spec.role else []
+            if set(user.groups.all()) != set(groups):
+                user.groups.set(groups)
+        self.link_lead_representative()
+        return created, updated
+
+    def link_lead_representative(self) -> None:
+        spec = LEAD_REPRESENTATIVE
+        representative = Representative.objects.filter(
+            locality__code=spec["locality"], role=spec["role"], name=spec["name"]
+        ).first()
+        user = User.objects.get(username=spec["username"])
+        if representative and representative.user_id != user.pk:
+            representative.user = user
+            representative.save()
+
+    def summary(self, loaded, skipped, history_written, created, updated, reference_only) -> str:
+        totals = ListSizeSnapshot.objects.aggregate(registered=Sum("registered_patients"))
+        parts = [
+            f"BNSSG data: {Commissioner.objects.count()} commissioners, {Practice.objects.count()} practices with "
+            f"{ListSizeSnapshot.objects.count()} list-size snapshots ({totals['registered'] or 0:,} registered "
+            f"patients in all), {Locality.objects.count()} localities with {LocalityMembership.objects.count()} "
+            f"memberships, {LocalityVehicle.objects.count()} Locality Vehicles, {SubLocality.objects.count()} "
+            f"sub-localities and {Representative.objects.count()} representatives.",
+            f"Fixtures loaded: {', '.join(loaded) or 'none'}; "
+            f"already present, so skipped: {', '.join(skipped) or 'none'}.",
+            f"Initial history records written: {history_written}.",
+        ]
+        if not reference_only:
+            parts.append(
+                f"Demo users ({created} created, {updated} brought up to date): "
+                + ", ".join(spec.username for spec in DEMO_USERS)
+                + "; their demo passwords are in fixtures/README.md. Never load demo data into a live service."
+            )
+        return " ".join(parts)
