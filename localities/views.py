@@ -53,6 +53,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "minimum": minimum,
             "minimum_percent": round(100 * minimum / largest) if largest else 0,
             "total_population": sum(loc.population for loc in localities),
+            "total_weighted_population": sum(loc.weighted_population for loc in localities),
             "total_practices": sum(loc.practice_count for loc in localities),
         },
     )
