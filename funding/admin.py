@@ -95,3 +95,7 @@ class SentReminderAdmin(ReadOnlyAdmin):
 @admin.register(EvaluationRequest)
 class EvaluationRequestAdmin(ReadOnlyAdmin):
     list_display = ["locality", "evidence", "requested_at", "consumed_at"]
+
+
+# Tranches and releases, then payment runs (which add an action to the releases list).
+from . import admin_payment_runs, admin_releases  # noqa: E402,F401

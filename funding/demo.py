@@ -1,19 +1,26 @@
-"""Demo evidence: localities at different stages of the checklist, made through the real transitions.
+"""Demo evidence and money: localities at different stages of the checklist and of their releases,
+made through the real transitions.
 
 Call load_demo_evidence() after the demo users exist (and outside any open transaction, so the
-notification tasks queued on commit run under the dummy mail backend). It does nothing if any
-evidence exists already, so it is safe to run on every `load_demo_data`.
+notification tasks queued on commit run under the dummy mail backend), then load_demo_releases()
+(needs fixtures/lts_tranches.json loaded). Each does nothing if its records exist already, so both
+are safe to run on every `load_demo_data`.
 """
+
+import datetime
 
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.test.utils import override_settings
 
-from localities.models import Locality
+from localities.models import Commissioner, Locality
 from onecare.accounts.models import User
 from onecare.accounts.roles import Role
 
-from .models import ChecklistItem, Evidence
+from .evaluation import evaluate_milestones
+from .models import ChecklistItem, Evidence, Release, ReleaseKind, Tranche
+from .payment_runs import payment_run_add, payment_run_create, payment_run_lock, payment_run_mark_paid
+from .release_transitions import release_approve, release_authorise, release_reject
 from .transitions import evidence_accept, evidence_return, evidence_save_draft, evidence_submit
 
 PHASE_1 = ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7"]
@@ -71,3 +78,71 @@ def load_demo_evidence() -> int:
                     evidence_return(evidence, actor=reviewer, reason="Please add the signed ratification minutes.")
                 made += 1
     return made
+
+
+# (locality code, tranche code): the state the demo leaves the release in. The rest stay proposed.
+RELEASE_STAGES = {
+    ("sbris", "T1"): "paid",
+    ("sglos", "T1"): "paid",
+    ("icebris", "T1"): "authorised",
+    ("icebris", "T2a"): "approved",
+    ("wwv", "T1"): "rejected",
+}
+
+
+def stand_in_approver() -> User:
+    """A second commissioner (who cannot log in): the demo commissioner accepted the evidence, so cannot approve."""
+    user, created = User.objects.get_or_create(
+        username="demo.approver",
+        defaults={
+            "first_name": "Demo",
+            "last_name": "Approver",
+            "commissioner": Commissioner.objects.get(code="15C"),
+            "is_staff": True,
+        },
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name=Role.COMMISSIONER.value))
+    return user
+
+
+def load_demo_releases(at: datetime.date | None = None) -> int:
+    """Propose what is due, then walk some releases on: two paid in a payment run, one authorised, one approved,
+    one rejected. Returns how many releases it moved on (0 if a payment run or a decision exists already)."""
+    if not Tranche.objects.exists() or Release.objects.exclude(state="proposed").exists():
+        return 0
+    from django.utils import timezone
+
+    evaluate_milestones(at or timezone.localdate(), trigger="demo data")
+    approver = stand_in_approver()
+    finance = User.objects.get(username="finance")
+    releases = {
+        (r.locality.code, r.tranche.code): r
+        for r in Release.objects.filter(kind=ReleaseKind.RELEASE).select_related("locality", "tranche")
+    }
+    moved = 0
+    to_pay = []
+    with transaction.atomic():
+        for key, stage in RELEASE_STAGES.items():
+            release = releases.get(key)
+            if release is None:
+                continue
+            if stage == "rejected":
+                release_reject(release, actor=approver, reason="Demo: the inter-practice agreement is not yet signed.")
+            else:
+                release = release_approve(release, actor=approver)
+                if stage in {"authorised", "paid"} and release.state == "approved":
+                    release = release_authorise(release, actor=finance)
+                if stage == "paid":
+                    to_pay.append(release)
+            moved += 1
+        if to_pay:
+            run = payment_run_create(
+                Commissioner.objects.get(code="15C"), actor=finance, name="LTS tranche 1 (demo)", cost_centre="LTS001"
+            )
+            payment_run_add(run, to_pay, actor=finance)
+            payment_run_lock(run, actor=finance)
+            payment_run_mark_paid(run, actor=finance)
+    return moved

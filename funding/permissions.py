@@ -64,3 +64,68 @@ def can_accept(user, evidence: Evidence) -> Answer:
 
 def can_return(user, evidence: Evidence) -> Answer:
     return can_review(user, evidence)
+
+
+# Releases: who may approve, authorise, reject or withdraw (funding.release_workflow has the table).
+
+
+def can_see_release(user, release) -> Answer:
+    if visible_localities(user).filter(pk=release.locality_id).exists():
+        return True, ""
+    return False, "You cannot see this locality's releases."
+
+
+def _may_step(user, release, step: str) -> Answer:
+    from .release_workflow import RELEASE_STEPS
+
+    rule = RELEASE_STEPS[step]
+    if not (user.is_authenticated and user.is_active and user.has_role(*rule.roles)):
+        roles = " or ".join(sorted(role.value for role in rule.roles))
+        return False, f"Only a {roles} can {rule.label.lower()} a release."
+    seen, why = can_see_release(user, release)
+    if not seen:
+        return False, why
+    if release.state not in rule.sources:
+        return False, f"A release that is {release.get_state_display().lower()} cannot be {rule.target.label.lower()}."
+    return True, ""
+
+
+def gate_acceptors(release) -> set[int]:
+    """The users who accepted the evidence that opened the release's tranche (kept in its rule)."""
+    return {e["accepted_by"] for e in release.rule.get("gate_evidence", []) if e.get("accepted_by")}
+
+
+def separation_of_duties(user, release) -> Answer:
+    if release.triggered_by_id == user.pk:
+        return False, "You triggered the evaluation that proposed this release: someone else must approve it."
+    if user.pk in gate_acceptors(release):
+        return False, "You accepted evidence that opened this tranche: someone else must approve it."
+    return True, ""
+
+
+def can_approve_release(user, release) -> Answer:
+    allowed, why = _may_step(user, release, "approve")
+    if not allowed:
+        return allowed, why
+    return separation_of_duties(user, release)
+
+
+def can_authorise_release(user, release) -> Answer:
+    from .release_workflow import needs_second_approval
+
+    allowed, why = _may_step(user, release, "authorise")
+    if not allowed:
+        return allowed, why
+    if not needs_second_approval(release.amount):
+        return False, "This release is within the delegated limit: its approval authorised it."
+    if release.approved_by_id == user.pk:
+        return False, "You approved this release: the second approval must be someone else's."
+    return separation_of_duties(user, release)
+
+
+def can_reject_release(user, release) -> Answer:
+    return _may_step(user, release, "reject")
+
+
+def can_withdraw_release(user, release) -> Answer:
+    return _may_step(user, release, "withdraw")

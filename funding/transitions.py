@@ -136,9 +136,11 @@ def evidence_accept(evidence: Evidence, *, actor) -> Evidence:
                 locality=evidence.locality, evidence=evidence, requested_by=actor, requested_at=evidence.reviewed_at
             )
     if changed:
-        from .tasks import evidence_reviewed_notify
+        from .tasks import evaluate_milestones, evidence_reviewed_notify
 
         evidence_reviewed_notify.delay_on_commit(evidence.pk)
+        # The outbox row above is the guarantee; this is the fast path (the sweep catches a lost task).
+        evaluate_milestones.delay_on_commit(triggered_by_id=actor.pk, trigger=f"evidence {evidence.pk} accepted")
     return evidence
 
 

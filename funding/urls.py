@@ -6,6 +6,7 @@ app_name = "funding"
 urlpatterns = [
     path("review/", views.review_queue, name="review-queue"),
     path("review/<int:pk>/", views.review, name="review"),
+    path("money/", views.money, name="money"),
     path("files/<uuid:public_id>/", views.file_download, name="file"),
     path("<slug:code>/", views.checklist, name="checklist"),
     path("<slug:code>/items/<int:item_id>/", views.item, name="item"),

@@ -11,6 +11,7 @@ from onecare.accounts.scoping import get_locality_for_user, today, visible_local
 
 from . import permissions, transitions
 from .checklist import locality_checklist
+from .dashboards import money_by_ccg, paid_over_time
 from .forms import EvidenceForm, ReviewForm
 from .models import ChecklistItem, Evidence, EvidenceFile, EvidenceStatus, EvidenceTransition, Phase
 from .workflow import OVERDUE_WHEN, TAG_CLASS
@@ -193,4 +194,16 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             **status_context(evidence, evidence.item.phase),
             **with_history(evidence),
         },
+    )
+
+
+@login_required
+def money(request: HttpRequest) -> HttpResponse:
+    """LTS money per CCG and locality the user can see (envelope, proposed, approved, paid, remaining), over time."""
+    localities = visible_localities(request.user)
+    groups, grand, rate = money_by_ccg(localities, today())
+    return render(
+        request,
+        "funding/money.html",
+        {"groups": groups, "grand": grand, "rate": rate, "months": paid_over_time(localities)},
     )

@@ -152,3 +152,5 @@ class RepresentativeAdmin(ScopedToLocalityAdmin):
     autocomplete_fields = ["practice", "locality"]
     list_select_related = ["locality", "practice"]
 
+
+from . import admin_imports  # noqa: E402,F401  (practice data imports and exports; registers last)

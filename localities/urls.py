@@ -1,9 +1,42 @@
 from django.urls import path
 
-from . import views
+from . import governance_views, views
 
 app_name = "localities"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("<slug:code>/", views.detail, name="detail"),
+    path("<slug:code>/governance/", governance_views.summary, name="governance"),
+    path("<slug:code>/governance/vehicle/", governance_views.vehicle_edit, name="vehicle-edit"),
+    path(
+        "<slug:code>/governance/representatives/add/",
+        governance_views.representative_add,
+        name="representative-add",
+    ),
+    path(
+        "<slug:code>/governance/representatives/<int:pk>/end/",
+        governance_views.representative_end,
+        name="representative-end",
+    ),
+    path("<slug:code>/governance/sub-localities/add/", governance_views.sub_locality_add, name="sub-locality-add"),
+    path(
+        "<slug:code>/governance/sub-localities/<int:pk>/rename/",
+        governance_views.sub_locality_rename,
+        name="sub-locality-rename",
+    ),
+    path(
+        "<slug:code>/governance/practices/<int:pk>/sub-locality/",
+        governance_views.membership_sub_locality,
+        name="membership-sub-locality",
+    ),
+    path(
+        "<slug:code>/governance/practices/<int:pk>/opt-out/",
+        governance_views.membership_opt_out,
+        name="membership-opt-out",
+    ),
+    path(
+        "<slug:code>/governance/practices/<int:pk>/opt-back-in/",
+        governance_views.membership_opt_back_in,
+        name="membership-opt-back-in",
+    ),
 ]

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import get_locality_for_user, today, visible_localities
 
+from .governance import can_record_governance
 from .models import Representative
 from .population import practice_list_sizes, with_population
 
@@ -89,5 +90,6 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "population_percent": min(100, round(100 * population / minimum)) if minimum else 100,
             "at": at,
             "date_error": date_error,
+            "can_record_governance": can_record_governance(request.user, locality)[0],
         },
     )

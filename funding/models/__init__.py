@@ -1,10 +1,35 @@
-"""The LTS checklist as data, locality evidence and its transitions, reminders and the payments hand-off."""
+"""The LTS checklist, evidence and its transitions, reminders, the payments hand-off, tranches, releases, runs."""
 
 from .checklist import ChecklistItem, Phase, Scheme
 from .evidence import Evidence, EvidenceFile, EvidenceStatus, EvidenceTransition
+from .ledger import (
+    DEAD_STATES,
+    UNSETTLED_STATES,
+    Basis,
+    MilestoneEvaluation,
+    Release,
+    ReleaseKind,
+    ReleaseLine,
+    ReleaseState,
+    ReleaseTransition,
+    Tranche,
+)
 from .outbox import REMINDER_DAYS, EvaluationRequest, ReminderKind, SentReminder
+from .payment_runs import PaymentRun, PaymentRunState
 
 __all__ = [
+    "DEAD_STATES",
+    "UNSETTLED_STATES",
+    "Basis",
+    "MilestoneEvaluation",
+    "PaymentRun",
+    "PaymentRunState",
+    "Release",
+    "ReleaseKind",
+    "ReleaseLine",
+    "ReleaseState",
+    "ReleaseTransition",
+    "Tranche",
     "REMINDER_DAYS",
     "ChecklistItem",
     "EvaluationRequest",

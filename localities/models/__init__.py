@@ -1,5 +1,6 @@
 """Commissioners, practices, dated list sizes, localities and their vehicles, memberships, representatives."""
 
+from .imports import ImportFormat, ImportRecord, ImportStatus
 from .list_sizes import ListSizeSnapshot, SourceKind
 from .localities import (
     Locality,
@@ -12,6 +13,9 @@ from .organisations import Commissioner, Practice, PracticeCommissioner, Practic
 
 __all__ = [
     "Commissioner",
+    "ImportFormat",
+    "ImportRecord",
+    "ImportStatus",
     "ListSizeSnapshot",
     "Locality",
     "LocalityMembership",

@@ -39,6 +39,15 @@ class ListSizeSnapshot(models.Model):
     source_kind = models.CharField(max_length=20, choices=SourceKind.choices)
     source = models.CharField(max_length=200, blank=True, help_text="The file or import this figure came from.")
     created_at = models.DateTimeField(auto_now_add=True)
+    import_record = models.ForeignKey(
+        "localities.ImportRecord",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="list_sizes",
+        editable=False,
+        help_text="The import that last set this figure.",
+    )
 
     history = HistoricalRecords()
 

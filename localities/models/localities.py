@@ -44,6 +44,8 @@ class LocalityVehicle(models.Model):
     legal_name = models.CharField(max_length=200, blank=True, help_text="The registered name of a formal entity.")
     pre_existing = models.BooleanField(default=False, help_text="It existed before the scheme began.")
     established_on = models.DateField(null=True, blank=True)
+    decision_rules = models.TextField(blank=True, help_text="How locality decisions are made (checklist item 1.5).")
+    ratification_rules = models.TextField(blank=True, help_text="How decisions are ratified (checklist item 1.5).")
     governance_notes = models.TextField(blank=True)
 
     history = HistoricalRecords()

@@ -20,6 +20,12 @@ def navigation(request: HttpRequest) -> dict:
         links.append(("Localities", reverse("localities:overview")))
     if user.has_role(Role.COMMISSIONER):
         links.append(("Review evidence", reverse("funding:review-queue")))
+    if user.has_role(Role.ONECARE_STAFF):
+        links.append(("Member register", reverse("membership:register")))
+    if user.has_role(Role.ONECARE_STAFF, Role.SCRUTINEER, Role.PRACTICE_MANAGER):
+        links.append(("Ballots", reverse("ballots:list")))
+    if user.has_role(Role.ONECARE_STAFF, Role.PRACTICE_MANAGER):
+        links.append(("Business plan", reverse("businessplan:plan")))
     if user.is_staff:
         links.append(("Admin", reverse("admin:index")))
     links.append(("Change password", reverse("accounts:password-change")))

@@ -12,10 +12,12 @@ class Role(StrEnum):
     PRACTICE_MANAGER = "practice manager"
     LOCALITY_LEAD = "locality lead"
     DATA_ADMIN = "data admin"
+    ONECARE_STAFF = "One Care staff"
+    SCRUTINEER = "scrutineer"
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return self.value[0].upper() + self.value[1:]
 
 
 # Which organisation link on the user scopes each role.
@@ -25,15 +27,20 @@ SCOPE_FIELD = {
     Role.PRACTICE_MANAGER: "practice",
     Role.LOCALITY_LEAD: "locality",
     Role.DATA_ADMIN: None,
+    Role.ONECARE_STAFF: None,
+    Role.SCRUTINEER: None,
 }
 
 # Roles that work in the Django admin as well as the portal.
-STAFF_ROLES = {Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN}
+STAFF_ROLES = {Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN, Role.ONECARE_STAFF}
 
 ORGANISATION_MODELS = ["commissioner", "practice", "practicecommissioner", "listsizesnapshot"]
 GOVERNANCE_MODELS = ["locality", "localityvehicle", "sublocality", "localitymembership", "representative"]
 ALL_LOCALITY_MODELS = ORGANISATION_MODELS + GOVERNANCE_MODELS
 CHECKLIST_MODELS = ["scheme", "phase", "checklistitem"]
+MEMBERSHIP_MODELS = ["member"]
+BALLOT_MODELS = ["ballot", "elector", "candidate", "vote", "votemark", "decision"]
+BUSINESS_PLAN_MODELS = ["area", "activity", "risk", "incomesource", "incomefigure"]
 EVIDENCE_MODELS = ["evidence", "evidencefile", "evidencetransition", "sentreminder", "evaluationrequest"]
 
 # Model permissions per role, as (app label, action, model names).
@@ -63,6 +70,22 @@ PERMISSIONS: dict[Role, list[tuple[str, str, list[str]]]] = {
         ("funding", "view", CHECKLIST_MODELS + EVIDENCE_MODELS),
         ("funding", "add", CHECKLIST_MODELS),
         ("funding", "change", CHECKLIST_MODELS),
+    ],
+    Role.ONECARE_STAFF: [
+        ("localities", "view", ["practice", "locality", "localitymembership", "listsizesnapshot"]),
+        ("membership", "view", MEMBERSHIP_MODELS),
+        ("membership", "add", MEMBERSHIP_MODELS),
+        ("membership", "change", MEMBERSHIP_MODELS),
+        ("ballots", "view", BALLOT_MODELS),
+        ("ballots", "add", ["ballot", "candidate", "decision"]),
+        ("ballots", "change", ["ballot", "candidate", "decision"]),
+        ("businessplan", "view", BUSINESS_PLAN_MODELS),
+        ("businessplan", "add", BUSINESS_PLAN_MODELS),
+        ("businessplan", "change", BUSINESS_PLAN_MODELS),
+    ],
+    Role.SCRUTINEER: [
+        ("membership", "view", MEMBERSHIP_MODELS),
+        ("ballots", "view", BALLOT_MODELS),
     ],
 }
 

@@ -13,6 +13,8 @@ START_PAGES = {
     Role.COMMISSIONER: "localities:overview",
     Role.FINANCE_APPROVER: "localities:overview",
     Role.DATA_ADMIN: "admin:index",
+    Role.ONECARE_STAFF: "membership:register",
+    Role.SCRUTINEER: "ballots:list",
 }
 
 

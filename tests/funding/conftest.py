@@ -43,3 +43,33 @@ def people(two_localities, bnssg):
         finance=UserFactory(role=Role.FINANCE_APPROVER, commissioner=bnssg),
         data_admin=UserFactory(role=Role.DATA_ADMIN),
     )
+
+
+@pytest.fixture
+def lts_rules():
+    """The real checklist and tranche fixtures: T1 on joining, T2a (phase 1 + 2.1), T2b (2.2-2.4), T3 (3.1)."""
+    from django.core.management import call_command
+
+    call_command("loaddata", "fixtures/lts_checklist.json", "fixtures/lts_tranches.json", verbosity=0)
+    from funding.models import ChecklistItem, Tranche
+
+    return SimpleNamespace(
+        tranches={t.code: t for t in Tranche.objects.all()},
+        items={i.number: i for i in ChecklistItem.objects.all()},
+    )
+
+
+# What the lead adds to onecare/accounts/roles.py PERMISSIONS for the ledger (see the report).
+LEDGER_PERMISSIONS = {
+    Role.COMMISSIONER: ["view_tranche", "add_tranche", "change_tranche", "view_release", "view_milestoneevaluation"],
+    Role.FINANCE_APPROVER: ["view_tranche", "view_release", "view_milestoneevaluation", "view_paymentrun"],
+}
+
+
+@pytest.fixture
+def ledger_permissions():
+    from django.contrib.auth.models import Group, Permission
+
+    for role, codenames in LEDGER_PERMISSIONS.items():
+        perms = Permission.objects.filter(content_type__app_label="funding", codename__in=codenames)
+        Group.objects.get(name=role.value).permissions.add(*perms)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from funding.models import EvaluationRequest, EvidenceStatus, EvidenceTransition
+from funding.models import EvaluationRequest, EvidenceStatus, EvidenceTransition, MilestoneEvaluation
 from funding.transitions import TransitionNotAllowed, evidence_accept, evidence_return
 
 from .factories import EvidenceFactory
@@ -24,7 +24,10 @@ def test_it_accepts_evidence_and_asks_payments_to_evaluate(people, submitted, dj
     change = EvidenceTransition.objects.get(evidence=submitted)
     assert (change.from_status, change.to_status, change.actor) == ("submitted", "accepted", people.commissioner)
     request = EvaluationRequest.objects.get()
-    assert (request.locality, request.evidence, request.consumed_at) == (people.south_bristol, submitted, None)
+    assert (request.locality, request.evidence) == (people.south_bristol, submitted)
+    # The evaluation queued on commit ran (eagerly here) and consumed the request.
+    assert request.consumed_at is not None
+    assert MilestoneEvaluation.objects.get().triggered_by == people.commissioner
 
 
 def test_it_lets_the_merged_ccg_review_a_predecessors_locality(people, submitted):

@@ -39,6 +39,7 @@ from localities.models import (
 )
 from onecare.accounts.models import User
 from onecare.accounts.roles import STAFF_ROLES, Role, sync_role_groups
+from onecare.ballots.demo import load_demo as load_onecare_demo
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 REFERENCE_FIXTURES = [
@@ -152,6 +153,7 @@ class Command(BaseCommand):
             # Outside the block above: the demo evidence goes through the real transitions, whose
             # notifications are queued on commit.
             load_demo_evidence()
+            load_onecare_demo()
         self.stdout.write(self.summary(loaded, skipped, history_written, created, updated, reference_only))
 
     def demo_users(self) -> tuple[int, int]:

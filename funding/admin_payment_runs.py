@@ -1,0 +1,164 @@
+"""Payment runs in the admin, for finance: create a run, add authorised releases (an action on the releases list),
+export the schedule, lock it, mark it paid. Every change goes through funding.payment_runs.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
+
+from onecare.accounts.scoping import sees_everything
+
+from .admin_releases import ReleaseAdmin, totals
+from .exports import schedule_csv, schedule_xlsx
+from .models import PaymentRun, PaymentRunState, ReleaseState
+from .payment_runs import (
+    PaymentRunNotAllowed,
+    payment_run_add,
+    payment_run_create,
+    payment_run_lock,
+    payment_run_mark_paid,
+    payment_run_remove,
+)
+
+RUN_STEPS = {"lock": payment_run_lock, "pay": payment_run_mark_paid}
+
+
+def runs_for(user):
+    runs = PaymentRun.objects.select_related("commissioner")
+    if sees_everything(user):
+        return runs
+    if not user.commissioner_id:
+        return runs.none()
+    return runs.filter(commissioner_id__in=user.commissioner.lineage_ids())
+
+
+class PaymentRunForm(forms.ModelForm):
+    class Meta:
+        model = PaymentRun
+        fields = ["commissioner", "name", "cost_centre"]
+
+
+@admin.register(PaymentRun)
+class PaymentRunAdmin(SimpleHistoryAdmin):
+    list_display = ["pk", "name", "commissioner", "state", "created_at", "locked_at", "paid_at"]
+    list_filter = ["state", "commissioner"]
+    form = PaymentRunForm
+    change_form_template = "admin/funding/paymentrun/change_form.html"
+
+    def get_queryset(self, request):
+        return runs_for(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            [
+                "commissioner",
+                "name",
+                "cost_centre",
+                "state",
+                "created_by",
+                "created_at",
+                "locked_by",
+                "locked_at",
+                "paid_by",
+                "paid_at",
+            ]
+            if obj
+            else []
+        )
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj) if obj else ["commissioner", "name", "cost_centre"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            created = payment_run_create(
+                obj.commissioner, actor=request.user, name=obj.name, cost_centre=obj.cost_centre
+            )
+        except PaymentRunNotAllowed as error:
+            raise forms.ValidationError(str(error)) from error
+        obj.pk = created.pk
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = get_object_or_404(self.get_queryset(request), pk=object_id)
+        releases = run.releases.select_related("locality", "tranche").order_by("locality__name", "tranche__position")
+        extra_context = {
+            **(extra_context or {}),
+            "run": run,
+            "releases": releases,
+            "totals": totals(run.releases.all()),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/step/<str:step>/", view(self.step_view), name="funding_paymentrun_step"),
+            path("<path:object_id>/schedule.<str:format>", view(self.export_view), name="funding_paymentrun_export"),
+        ] + super().get_urls()
+
+    def step_view(self, request, object_id, step):
+        if request.method != "POST" or step not in {*RUN_STEPS, "remove"}:
+            return HttpResponseNotAllowed(["POST"])
+        run = get_object_or_404(self.get_queryset(request), pk=object_id)
+        try:
+            if step == "remove":
+                payment_run_remove(run, run.releases.filter(pk__in=request.POST.getlist("release")), actor=request.user)
+            else:
+                RUN_STEPS[step](run, actor=request.user)
+        except PaymentRunNotAllowed as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            run.refresh_from_db()
+            self.message_user(request, f"{run} updated.")
+        return HttpResponseRedirect(reverse("admin:funding_paymentrun_change", args=[run.pk]))
+
+    def export_view(self, request, object_id, format):
+        run = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if format == "csv":
+            response = HttpResponse(schedule_csv(run), content_type="text/csv; charset=utf-8")
+        elif format == "xlsx":
+            response = HttpResponse(
+                schedule_xlsx(run), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+        else:
+            return HttpResponse(status=404)
+        response["Content-Disposition"] = f'attachment; filename="payment-run-{run.pk}.{format}"'
+        return response
+
+
+@admin.action(description="Add the selected releases to a payment run")
+def add_to_payment_run(modeladmin, request, queryset):
+    queryset = queryset.select_related("locality", "tranche")
+    drafts = runs_for(request.user).filter(state=PaymentRunState.DRAFT)
+    run = drafts.filter(pk=request.POST.get("run") or None).first()
+    if request.POST.get("confirm") == "yes" and run is not None:
+        try:
+            added = payment_run_add(run, list(queryset.filter(state=ReleaseState.AUTHORISED)), actor=request.user)
+        except PaymentRunNotAllowed as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+            return None
+        skipped = queryset.count() - len(added)
+        modeladmin.message_user(request, f"{len(added)} releases added to {run}; {skipped} not authorised, left out.")
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Add to a payment run",
+        "opts": modeladmin.model._meta,
+        "releases": queryset,
+        "totals": totals(queryset),
+        "drafts": drafts,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/funding/release/add_to_run.html", context)
+
+
+ReleaseAdmin.actions = [*ReleaseAdmin.actions, add_to_payment_run]

@@ -1,0 +1,227 @@
+"""Tranches (editable rules) and releases (approved here by CCG staff) in the Django admin.
+
+Releases are read-only forms: every change of state goes through funding.release_transitions, from
+the buttons on a release's page or the bulk actions (each with a confirmation page: count and total).
+"""
+
+from decimal import Decimal
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
+
+from onecare.accounts.scoping import visible_localities
+
+from . import permissions
+from .models import MilestoneEvaluation, Release, ReleaseState, ReleaseTransition, Tranche
+from .release_transitions import (
+    ReleaseTransitionNotAllowed,
+    release_approve,
+    release_authorise,
+    release_reject,
+    release_withdraw,
+)
+from .release_workflow import RELEASE_STEPS, TAG_CLASS, delegated_limit, needs_second_approval
+
+ZERO = Decimal("0.00")
+
+# step name: (transition function, needs a reason, permission function)
+STEPS = {
+    "approve": (release_approve, False, permissions.can_approve_release),
+    "authorise": (release_authorise, False, permissions.can_authorise_release),
+    "reject": (release_reject, True, permissions.can_reject_release),
+    "withdraw": (release_withdraw, True, permissions.can_withdraw_release),
+}
+
+
+def totals(queryset) -> dict:
+    """Count and Coalesce(Sum) of the releases, overall and per state, in one query."""
+    aggregates = {"all_count": Count("pk"), "all_amount": Coalesce(Sum("amount"), ZERO)}
+    for state in ReleaseState:
+        aggregates[f"{state.value}_amount"] = Coalesce(Sum("amount", filter=Q(state=state)), ZERO)
+        aggregates[f"{state.value}_count"] = Count("pk", filter=Q(state=state))
+    figures = queryset.order_by().aggregate(**aggregates)
+    by_state = [
+        {"label": state.label, "count": figures[f"{state.value}_count"], "amount": figures[f"{state.value}_amount"]}
+        for state in ReleaseState
+        if figures[f"{state.value}_count"]
+    ]
+    return {"count": figures["all_count"], "amount": figures["all_amount"], "by_state": by_state}
+
+
+def run_step(step: str, releases, *, actor, reason: str = "") -> tuple[list[Release], list[str]]:
+    """Make one transition for each release; what was done, and why the rest were not."""
+    function, needs_reason, _ = STEPS[step]
+    done, refused = [], []
+    for release in releases:
+        try:
+            kwargs = {"reason": reason} if needs_reason else {}
+            done.append(function(release, actor=actor, **kwargs))
+        except ReleaseTransitionNotAllowed as error:
+            refused.append(f"{release.reference}: {error}")
+    return done, refused
+
+
+@admin.register(Tranche)
+class TrancheAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "scheme", "rate", "basis", "opens_on_joining", "reference_date", "active"]
+    list_filter = ["scheme", "active"]
+    filter_horizontal = ["gate_items"]
+
+
+@admin.register(Release)
+class ReleaseAdmin(SimpleHistoryAdmin):
+    list_display = ["reference", "locality", "tranche", "kind", "amount", "state", "proposed_at"]
+    list_filter = ["state", ("locality__commissioner", admin.RelatedOnlyFieldListFilter), "locality", "tranche", "kind"]
+    list_select_related = ["locality", "tranche"]
+    search_fields = ["locality__name", "locality__code"]
+    actions = ["approve_selected", "authorise_selected", "reject_selected"]
+    change_list_template = "admin/funding/release/change_list.html"
+    change_form_template = "admin/funding/release/change_form.html"
+    readonly_fields = [
+        "locality",
+        "tranche",
+        "kind",
+        "adjusts",
+        "state",
+        "amount",
+        "rate",
+        "basis",
+        "population",
+        "reference_date",
+        "snapshot_date",
+        "snapshot_sources",
+        "reason",
+        "evaluation",
+        "triggered_by",
+        "proposed_at",
+        "approved_by",
+        "approved_at",
+        "authorised_by",
+        "authorised_at",
+        "payment_run",
+    ]
+    exclude = ["rule"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(locality__in=visible_localities(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if hasattr(response, "context_data") and "cl" in response.context_data:
+            response.context_data["totals"] = totals(response.context_data["cl"].queryset)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        release = get_object_or_404(
+            self.get_queryset(request).select_related("locality__vehicle", "tranche", "evaluation"), pk=object_id
+        )
+        steps = []
+        for name, (_, needs_reason, allowed) in STEPS.items():
+            ok, why = allowed(request.user, release)
+            steps.append(
+                {"name": name, "label": RELEASE_STEPS[name].label, "ok": ok, "why": why, "reason": needs_reason}
+            )
+        extra_context = {
+            **(extra_context or {}),
+            "release": release,
+            "lines": release.lines.select_related("practice").order_by("practice__code"),
+            "line_total": release.lines.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"],
+            "transitions": ReleaseTransition.objects.filter(release=release).select_related("actor"),
+            "steps": steps,
+            "tag_class": TAG_CLASS[release.state],
+            "limit": delegated_limit(),
+            "second_approval": needs_second_approval(release.amount),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<path:object_id>/step/<str:step>/",
+                self.admin_site.admin_view(self.step_view),
+                name="funding_release_step",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def step_view(self, request, object_id, step):
+        if request.method != "POST" or step not in STEPS:
+            return HttpResponseNotAllowed(["POST"])
+        release = get_object_or_404(self.get_queryset(request), pk=object_id)
+        done, refused = run_step(step, [release], actor=request.user, reason=request.POST.get("reason", ""))
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
+        if done:
+            release.refresh_from_db()
+            self.message_user(request, f"{release.reference} is now {release.get_state_display().lower()}.")
+        return HttpResponseRedirect(reverse("admin:funding_release_change", args=[release.pk]))
+
+    def _bulk(self, request, queryset, step: str):
+        _, needs_reason, _ = STEPS[step]
+        queryset = queryset.select_related("locality", "tranche")
+        reason = request.POST.get("reason", "").strip()
+        if request.POST.get("confirm") == "yes" and (reason or not needs_reason):
+            done, refused = run_step(step, list(queryset), actor=request.user, reason=reason)
+            for message in refused:
+                self.message_user(request, message, messages.ERROR)
+            if done:
+                amount = sum((r.amount for r in done), ZERO)
+                label = RELEASE_STEPS[step].target.label.lower()
+                self.message_user(request, f"{len(done)} releases {label}, £{amount:,} in all.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{RELEASE_STEPS[step].label}: are you sure?",
+            "opts": self.model._meta,
+            "step": step,
+            "label": RELEASE_STEPS[step].label,
+            "action": f"{step}_selected",
+            "releases": queryset,
+            "totals": totals(queryset),
+            "needs_reason": needs_reason,
+            "reason_missing": request.POST.get("confirm") == "yes" and needs_reason and not reason,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/funding/release/confirm_step.html", context)
+
+    @admin.action(description="Approve the selected releases")
+    def approve_selected(self, request, queryset):
+        return self._bulk(request, queryset, "approve")
+
+    @admin.action(description="Authorise the selected releases (second approval)")
+    def authorise_selected(self, request, queryset):
+        return self._bulk(request, queryset, "authorise")
+
+    @admin.action(description="Reject the selected releases")
+    def reject_selected(self, request, queryset):
+        return self._bulk(request, queryset, "reject")
+
+
+@admin.register(MilestoneEvaluation)
+class MilestoneEvaluationAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "at", "trigger", "triggered_by", "proposed", "adjustments", "amount"]
+    readonly_fields = [f.name for f in MilestoneEvaluation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

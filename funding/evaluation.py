@@ -1,0 +1,347 @@
+"""Working out what is due: releases whose gate is met, and adjustments of paid releases whose figures moved.
+
+evaluate_milestones() is idempotent and set-based: its query count depends on the number of tranches
+(and their reference dates), never on the number of localities or practices. Two evaluations at once
+are serialised by a PostgreSQL advisory lock held to the end of the transaction; the partial unique
+constraints on Release are the last guard.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import CharField, Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from localities.models import ListSizeSnapshot, Locality, LocalityMembership
+from localities.models.list_sizes import source_rank
+from localities.population import FIELD_FOR_BASIS, latest_list_size
+
+from .bulk_writes import write_releases
+from .models import (
+    UNSETTLED_STATES,
+    EvaluationRequest,
+    Evidence,
+    EvidenceStatus,
+    MilestoneEvaluation,
+    Release,
+    ReleaseKind,
+    ReleaseLine,
+    ReleaseState,
+    Tranche,
+)
+from .money import ZERO, largest_remainder, release_amount
+
+# pg_advisory_xact_lock key: "LTS" in ASCII, so it cannot be mistaken for another lock of this portal.
+LOCK_KEY = 0x4C5453
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One member practice's list size at a reference date."""
+
+    practice_id: int
+    patients: Decimal
+    snapshot_date: datetime.date | None
+    source_kind: str
+    opted_out: bool
+
+
+@dataclass
+class Line:
+    """A per-practice line before it is written (funding.bulk_writes copies it into ReleaseLine's table)."""
+
+    practice_id: int
+    patients: Decimal
+    amount: Decimal
+    snapshot_date: datetime.date | None = None
+    source_kind: str = ""
+    opted_out: bool = False
+    release_id: int | None = None
+    id: None = None
+
+
+@dataclass
+class Outcome:
+    evaluation: MilestoneEvaluation
+    proposed: list[Release] = field(default_factory=list)
+    adjustments: list[Release] = field(default_factory=list)
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((r.amount for r in self.proposed + self.adjustments), ZERO)
+
+    def summary_line(self) -> str:
+        return f"summary: proposed={len(self.proposed)} adjustments={len(self.adjustments)} amount={self.amount:.2f}"
+
+
+def _latest_snapshot(at: datetime.date, basis: str) -> Subquery:
+    """ "date|source" of the snapshot latest_list_size() picks (same filter, same order), in one subquery."""
+    figure = FIELD_FOR_BASIS[basis]
+    latest = (
+        ListSizeSnapshot.objects.filter(practice_id=OuterRef("practice_id"), extract_date__lte=at)
+        .filter(**{f"{figure}__isnull": False})
+        .order_by("-extract_date", source_rank())
+        .annotate(key=Concat(Cast("extract_date", CharField()), Value("|"), "source_kind", output_field=CharField()))
+        .values("key")[:1]
+    )
+    return Subquery(latest, output_field=CharField())
+
+
+def practice_figures(at: datetime.date, basis: str, locality_ids) -> dict[int, list[Figure]]:
+    """Each locality's member practices on `at` (opted out included) with their list sizes then, in one query."""
+    rows = (
+        LocalityMembership.objects.on(at)
+        .filter(locality_id__in=locality_ids)
+        .annotate(patients=latest_list_size(at, basis), snapshot=_latest_snapshot(at, basis))
+        .order_by("locality_id", "practice__code")
+        .values_list("locality_id", "practice_id", "opted_out_on", "patients", "snapshot")
+    )
+    figures: dict[int, list[Figure]] = defaultdict(list)
+    for locality_id, practice_id, opted_out_on, patients, snapshot in rows:
+        opted_out = opted_out_on is not None and opted_out_on <= at
+        snap_date, _, snap_source = (snapshot or "").partition("|")
+        figures[locality_id].append(
+            Figure(
+                practice_id,
+                Decimal(patients or 0),
+                datetime.date.fromisoformat(snap_date) if snap_date else None,
+                snap_source,
+                opted_out,
+            )
+        )
+    return figures
+
+
+def due_locality_ids(tranche: Tranche, at: datetime.date) -> list[int]:
+    """Localities whose gate for the tranche is met by the end of `at` and that have no release of it yet.
+
+    A withdrawn release may be proposed again; a rejected one stays rejected (the commissioners decided).
+    """
+    items = [item.pk for item in tranche.gate_items.all()]
+    if not items and not tranche.opens_on_joining:
+        return []
+    localities = Locality.objects.all()
+    if tranche.opens_on_joining:
+        members = LocalityMembership.objects.on(tranche.reference_date).values("locality_id")
+        localities = localities.filter(vehicle__isnull=False, pk__in=members)
+    if items:
+        accepted = Q(
+            evidence__item_id__in=items,
+            evidence__status=EvidenceStatus.ACCEPTED,
+            evidence__reviewed_at__date__lte=at,
+        )
+        localities = localities.annotate(met=Count("evidence", filter=accepted, distinct=True)).filter(met=len(items))
+    taken = Release.objects.filter(tranche=tranche, kind=ReleaseKind.RELEASE).exclude(state=ReleaseState.WITHDRAWN)
+    return list(localities.exclude(pk__in=taken.values("locality_id")).values_list("pk", flat=True))
+
+
+def _rule(tranche: Tranche) -> dict:
+    """The tranche's rule as it stands now, copied into every release it proposes."""
+    return {
+        "tranche": tranche.code,
+        "tranche_id": tranche.pk,
+        "scheme": tranche.scheme.code,
+        "rate": str(tranche.rate),
+        "basis": tranche.basis,
+        "reference_date": tranche.reference_date.isoformat(),
+        "opens_on_joining": tranche.opens_on_joining,
+        "gate_items": sorted(item.number for item in tranche.gate_items.all()),
+    }
+
+
+def _lines(figures: list[Figure], amount: Decimal) -> list[Line]:
+    parts = largest_remainder(amount, [f.patients for f in figures]) if figures else []
+    return [
+        Line(f.practice_id, f.patients, part, f.snapshot_date, f.source_kind, f.opted_out)
+        for f, part in zip(figures, parts, strict=True)
+    ]
+
+
+def _release(tranche: Tranche, locality_id: int, figures: list[Figure], **fields) -> tuple[Release, list[Line]]:
+    population = sum((f.patients for f in figures), Decimal(0))
+    release = Release(
+        locality_id=locality_id,
+        tranche=tranche,
+        rate=tranche.rate,
+        basis=tranche.basis,
+        population=population,
+        reference_date=tranche.reference_date,
+        snapshot_date=max((f.snapshot_date for f in figures if f.snapshot_date), default=None),
+        snapshot_sources=", ".join(sorted({f.source_kind for f in figures if f.source_kind})),
+        amount=release_amount(tranche.rate, population),
+        **fields,
+    )
+    return release, _lines(figures, release.amount)
+
+
+def _propose(tranches: list[Tranche], at: datetime.date, common: dict) -> list[tuple[Release, list[Line]]]:
+    due = {tranche: due_locality_ids(tranche, at) for tranche in tranches}
+    wanted_items = {item.pk for tranche in tranches if due[tranche] for item in tranche.gate_items.all()}
+    evidence = defaultdict(list)
+    if wanted_items:
+        rows = Evidence.objects.filter(
+            locality_id__in={lid for ids in due.values() for lid in ids},
+            item_id__in=wanted_items,
+            status=EvidenceStatus.ACCEPTED,
+        ).values_list("locality_id", "item_id", "item__number", "pk", "reviewed_by_id", "reviewed_at")
+        for locality_id, item_id, number, pk, reviewer, reviewed_at in rows:
+            evidence[locality_id].append(
+                {
+                    "item_id": item_id,
+                    "item": number,
+                    "evidence": pk,
+                    "accepted_by": reviewer,
+                    "accepted_at": reviewed_at,
+                }
+            )
+    groups = defaultdict(set)
+    for tranche, ids in due.items():
+        groups[(tranche.reference_date, tranche.basis)].update(ids)
+    figures = {key: practice_figures(key[0], key[1], ids) for key, ids in groups.items() if ids}
+    made = []
+    for tranche, ids in due.items():
+        gate = {item.pk for item in tranche.gate_items.all()}
+        rule = _rule(tranche)
+        for locality_id in ids:
+            practices = figures[(tranche.reference_date, tranche.basis)].get(locality_id, [])
+            gate_evidence = [
+                {**e, "accepted_at": e["accepted_at"].isoformat() if e["accepted_at"] else None}
+                for e in evidence[locality_id]
+                if e["item_id"] in gate
+            ]
+            release, lines = _release(
+                tranche,
+                locality_id,
+                practices,
+                kind=ReleaseKind.RELEASE,
+                rule={**rule, "gate_evidence": gate_evidence},
+                **common,
+            )
+            if release.amount > 0:
+                made.append((release, lines))
+    return made
+
+
+def _adjust(common: dict) -> list[tuple[Release, list[Line]]]:
+    """For each paid release without an unsettled adjustment, the top-up or claw-back its figures now call for."""
+    paid = list(
+        Release.objects.filter(kind=ReleaseKind.RELEASE, state=ReleaseState.PAID)
+        .exclude(adjustments__state__in=UNSETTLED_STATES)
+        .select_related("tranche__scheme")
+    )
+    if not paid:
+        return []
+    accounted: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    lines = ReleaseLine.objects.filter(
+        Q(release__in=paid) | Q(release__adjusts__in=paid, release__state=ReleaseState.PAID)
+    ).values_list("release_id", "release__adjusts_id", "practice_id", "amount")
+    for release_id, adjusts_id, practice_id, amount in lines:
+        accounted[adjusts_id or release_id][practice_id] += amount
+    groups = defaultdict(set)
+    for release in paid:
+        groups[(release.reference_date, release.basis)].add(release.locality_id)
+    figures = {key: practice_figures(key[0], key[1], ids) for key, ids in groups.items()}
+    made = []
+    for release in paid:
+        practices = figures[(release.reference_date, release.basis)].get(release.locality_id, [])
+        population = sum((f.patients for f in practices), Decimal(0))
+        now_due = release_amount(release.rate, population)
+        before = accounted[release.pk]
+        difference = now_due - sum(before.values(), ZERO)
+        if difference == 0:
+            continue
+        new_lines = {line.practice_id: line for line in _lines(practices, now_due)}
+        adjustment = Release(
+            locality_id=release.locality_id,
+            tranche=release.tranche,
+            kind=ReleaseKind.ADJUSTMENT,
+            adjusts=release,
+            rule={**release.rule, "adjusts": release.pk, "previous_amount": str(sum(before.values(), ZERO))},
+            rate=release.rate,
+            basis=release.basis,
+            population=population,
+            reference_date=release.reference_date,
+            snapshot_date=max((f.snapshot_date for f in practices if f.snapshot_date), default=None),
+            snapshot_sources=", ".join(sorted({f.source_kind for f in practices if f.source_kind})),
+            amount=difference,
+            reason=(
+                f"List sizes at {release.reference_date:%d/%m/%Y} revised: £{now_due:,} now due against "
+                f"£{sum(before.values(), ZERO):,} paid ({'top-up' if difference > 0 else 'claw-back'})."
+            ),
+            **common,
+        )
+        deltas = []
+        for practice_id in sorted(set(new_lines) | set(before)):
+            line = new_lines.get(practice_id) or Line(practice_id, Decimal(0), ZERO)
+            delta = line.amount - before.get(practice_id, ZERO)
+            if delta:
+                line.amount = delta
+                deltas.append(line)
+        made.append((adjustment, deltas))
+    return made
+
+
+def _claim_requests(now: datetime.datetime) -> int:
+    """Compare-and-set: mark every waiting evaluation request consumed by this run."""
+    return EvaluationRequest.objects.filter(consumed_at__isnull=True, requested_at__lte=now).update(consumed_at=now)
+
+
+def evaluate_milestones(at: datetime.date, triggered_by=None, trigger: str = "nightly") -> Outcome:
+    """Propose every release now due and every adjustment now called for; running it again proposes nothing."""
+    started = timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        evaluation = MilestoneEvaluation.objects.create(
+            at=at, started_at=started, triggered_by=triggered_by, trigger=trigger[:200]
+        )
+        consumed = _claim_requests(started)
+        tranches = list(
+            Tranche.objects.filter(active=True, scheme__active=True)
+            .select_related("scheme")
+            .prefetch_related("gate_items")
+        )
+        common = {
+            "state": ReleaseState.PROPOSED,
+            "evaluation_id": evaluation.pk,
+            "triggered_by_id": triggered_by.pk if triggered_by else None,
+            "proposed_at": started,
+        }
+        proposed = _propose(tranches, at, common)
+        adjustments = _adjust(common)
+        made = proposed + adjustments
+        write_releases(
+            made, user=triggered_by, reason=f"Proposed by evaluation {evaluation.pk} ({trigger})", at=started
+        )
+        outcome = Outcome(evaluation, [r for r, _ in proposed], [r for r, _ in adjustments])
+        evaluation.proposed = len(outcome.proposed)
+        evaluation.adjustments = len(outcome.adjustments)
+        evaluation.amount = outcome.amount
+        evaluation.requests_consumed = consumed
+        evaluation.save(update_fields=["proposed", "adjustments", "amount", "requests_consumed"])
+    return outcome
+
+
+def evaluate_milestones_by_ids(at: str | None = None, triggered_by_id: int | None = None, trigger: str = "") -> str:
+    """What the Celery task calls: ids and strings in, the summary line out."""
+    from onecare.accounts.models import User
+
+    day = datetime.date.fromisoformat(at) if at else timezone.localdate()
+    user = User.objects.filter(pk=triggered_by_id).first() if triggered_by_id else None
+    return evaluate_milestones(day, triggered_by=user, trigger=trigger or "nightly").summary_line()
+
+
+# A request older than this with nothing consumed means its task was lost (broker down, worker killed).
+SWEEP_AFTER = datetime.timedelta(minutes=10)
+
+
+def evaluation_requests_sweep() -> str:
+    """Run an evaluation if an accepted evidence's request has waited too long; otherwise do nothing."""
+    waiting = EvaluationRequest.objects.filter(consumed_at__isnull=True, requested_at__lte=timezone.now() - SWEEP_AFTER)
+    if not waiting.exists():
+        return "summary: proposed=0 adjustments=0 amount=0.00"
+    return evaluate_milestones(timezone.localdate(), trigger="sweep of waiting evaluation requests").summary_line()

@@ -1,0 +1,162 @@
+"""Every change of a release's state after it is proposed, one function each: nothing else assigns Release.state.
+
+Each takes the acting user as actor=, locks the row, returns quietly when the change is already
+made, raises ReleaseTransitionNotAllowed when the actor or the state does not allow it, and records a
+ReleaseTransition (who, when, from, to, why) alongside the release's own history.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import permissions
+from .models import DEAD_STATES, Release, ReleaseState, ReleaseTransition
+from .release_workflow import RELEASE_STEPS, delegated_limit, needs_second_approval
+
+
+class ReleaseTransitionNotAllowed(Exception):
+    """The actor may not make this change, or the release is not in a state that allows it."""
+
+
+def _locked(release: Release) -> Release:
+    return Release.objects.select_for_update().select_related("locality", "tranche").get(pk=release.pk)
+
+
+def _move(release: Release, to: ReleaseState, *, actor, at, reason: str = "", label: str = "") -> ReleaseTransition:
+    from_state = release.state
+    release.state = to
+    release._change_reason = (reason or label or RELEASE_STEPS_BY_TARGET.get(to, to.label))[:100]
+    release._history_user = actor
+    release.save()
+    return ReleaseTransition.objects.create(
+        release=release, from_state=from_state, to_state=to, actor=actor, at=at, reason=reason or label
+    )
+
+
+RELEASE_STEPS_BY_TARGET = {step.target: step.label for step in RELEASE_STEPS.values()}
+
+
+def _check(answer: tuple[bool, str]) -> None:
+    allowed, why = answer
+    if not allowed:
+        raise ReleaseTransitionNotAllowed(why)
+
+
+def _check_role_and_scope(actor, release: Release, step: str) -> None:
+    if not (actor.is_authenticated and actor.has_role(*RELEASE_STEPS[step].roles)):
+        raise ReleaseTransitionNotAllowed(f"You cannot {RELEASE_STEPS[step].label.lower()} releases.")
+    _check(permissions.can_see_release(actor, release))
+
+
+def release_approve(release: Release, *, actor) -> Release:
+    """First approval; within the delegated limit it authorises the release too (recorded as a second step)."""
+    now = timezone.now()
+    with transaction.atomic():
+        release = _locked(release)
+        _check_role_and_scope(actor, release, "approve")
+        if release.approved_at is not None and release.state not in DEAD_STATES:
+            return release
+        _check(permissions.can_approve_release(actor, release))
+        release.approved_by, release.approved_at = actor, now
+        _move(release, ReleaseState.APPROVED, actor=actor, at=now, label="Approved")
+        if not needs_second_approval(release.amount):
+            release.authorised_by, release.authorised_at = actor, now
+            _move(
+                release,
+                ReleaseState.AUTHORISED,
+                actor=actor,
+                at=now,
+                label=f"Authorised with the approval: within the delegated limit of £{delegated_limit():,}",
+            )
+    return release
+
+
+def release_authorise(release: Release, *, actor) -> Release:
+    """Second approval by a finance approver, for a release above the delegated limit."""
+    now = timezone.now()
+    with transaction.atomic():
+        release = _locked(release)
+        _check_role_and_scope(actor, release, "authorise")
+        if release.authorised_at is not None and release.state not in DEAD_STATES:
+            return release
+        _check(permissions.can_authorise_release(actor, release))
+        release.authorised_by, release.authorised_at = actor, now
+        _move(release, ReleaseState.AUTHORISED, actor=actor, at=now, label="Authorised (second approval)")
+    return release
+
+
+def _end(release: Release, step: str, *, actor, reason: str) -> Release:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReleaseTransitionNotAllowed(f"Give the reason the release is being {RELEASE_STEPS[step].target.label}.")
+    now = timezone.now()
+    with transaction.atomic():
+        release = _locked(release)
+        _check_role_and_scope(actor, release, step)
+        if release.state == RELEASE_STEPS[step].target:
+            return release
+        _check(
+            permissions.can_reject_release(actor, release)
+            if step == "reject"
+            else (permissions.can_withdraw_release(actor, release))
+        )
+        release.reason = reason
+        _move(release, RELEASE_STEPS[step].target, actor=actor, at=now, reason=reason)
+    return release
+
+
+def release_reject(release: Release, *, actor, reason: str) -> Release:
+    """Refuse a proposed or approved release, with the reason (required); the evaluation will not propose it again."""
+    return _end(release, "reject", actor=actor, reason=reason)
+
+
+def release_withdraw(release: Release, *, actor, reason: str) -> Release:
+    """Take back a release proposed in error, with the reason; the next evaluation may propose it afresh."""
+    return _end(release, "withdraw", actor=actor, reason=reason)
+
+
+# Finance's steps, called by funding.payment_runs inside its own transaction (the run is locked there).
+
+
+def release_schedule(release: Release, *, actor, run) -> Release:
+    release = _locked(release)
+    _check_role_and_scope(actor, release, "schedule")
+    if release.state == ReleaseState.SCHEDULED and release.payment_run_id == run.pk:
+        return release
+    if release.state != ReleaseState.AUTHORISED:
+        raise ReleaseTransitionNotAllowed(
+            f"{release.reference} is {release.get_state_display().lower()}, not authorised."
+        )
+    release.payment_run = run
+    _move(release, ReleaseState.SCHEDULED, actor=actor, at=timezone.now(), label=f"Added to payment run {run.pk}")
+    return release
+
+
+def release_unschedule(release: Release, *, actor) -> Release:
+    release = _locked(release)
+    _check_role_and_scope(actor, release, "unschedule")
+    if release.state == ReleaseState.AUTHORISED and release.payment_run_id is None:
+        return release
+    if release.state != ReleaseState.SCHEDULED:
+        raise ReleaseTransitionNotAllowed(f"{release.reference} is not in a payment run.")
+    run_id, release.payment_run = release.payment_run_id, None
+    _move(release, ReleaseState.AUTHORISED, actor=actor, at=timezone.now(), label=f"Taken out of payment run {run_id}")
+    return release
+
+
+def release_pay(release: Release, *, actor) -> Release:
+    release = _locked(release)
+    _check_role_and_scope(actor, release, "pay")
+    if release.state == ReleaseState.PAID:
+        return release
+    if release.state != ReleaseState.SCHEDULED:
+        raise ReleaseTransitionNotAllowed(
+            f"{release.reference} is {release.get_state_display().lower()}, not scheduled."
+        )
+    _move(
+        release,
+        ReleaseState.PAID,
+        actor=actor,
+        at=timezone.now(),
+        label=f"Paid in payment run {release.payment_run_id}",
+    )
+    return release

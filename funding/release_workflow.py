@@ -1,0 +1,64 @@
+"""The release workflow as data: which states each transition leaves from, where it goes, and who makes it.
+
+Read it against shared/DOMAIN.md: the evaluation proposes; a commissioner approves (never one who
+triggered the evaluation or accepted the evidence that opened the tranche); above the delegated limit
+(settings.FUNDING_DELEGATED_LIMIT) a finance approver authorises as a second approval, and at or below
+it the approval authorises too, recorded as two steps (approved, then authorised within the limit).
+Finance schedules authorised releases into a payment run and marks them paid. Rejected and withdrawn
+are final; a withdrawn release may be proposed again by the next evaluation, a rejected one is not.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+
+from onecare.accounts.roles import Role
+
+from .models import ReleaseState as S
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    sources: frozenset[S]
+    target: S
+    roles: frozenset[Role]
+    label: str
+
+
+COMMISSIONERS = frozenset({Role.COMMISSIONER})
+FINANCE = frozenset({Role.FINANCE_APPROVER})
+
+RELEASE_STEPS = {
+    step.name: step
+    for step in [
+        Step("approve", frozenset({S.PROPOSED}), S.APPROVED, COMMISSIONERS, "Approve"),
+        Step("authorise", frozenset({S.APPROVED}), S.AUTHORISED, FINANCE, "Authorise (second approval)"),
+        Step("reject", frozenset({S.PROPOSED, S.APPROVED}), S.REJECTED, COMMISSIONERS | FINANCE, "Reject"),
+        Step("withdraw", frozenset({S.PROPOSED, S.APPROVED, S.AUTHORISED}), S.WITHDRAWN, COMMISSIONERS, "Withdraw"),
+        Step("schedule", frozenset({S.AUTHORISED}), S.SCHEDULED, FINANCE, "Add to a payment run"),
+        Step("unschedule", frozenset({S.SCHEDULED}), S.AUTHORISED, FINANCE, "Take out of a payment run"),
+        Step("pay", frozenset({S.SCHEDULED}), S.PAID, FINANCE, "Mark paid"),
+    ]
+}
+
+# The NHS.UK tag colour shown for each state.
+TAG_CLASS = {
+    S.PROPOSED: "nhsuk-tag--purple",
+    S.APPROVED: "nhsuk-tag--blue",
+    S.AUTHORISED: "nhsuk-tag--aqua-green",
+    S.SCHEDULED: "nhsuk-tag--yellow",
+    S.PAID: "nhsuk-tag--green",
+    S.REJECTED: "nhsuk-tag--red",
+    S.WITHDRAWN: "nhsuk-tag--grey",
+}
+
+
+def delegated_limit() -> Decimal:
+    return Decimal(getattr(settings, "FUNDING_DELEGATED_LIMIT", Decimal("50000.00")))
+
+
+def needs_second_approval(amount: Decimal) -> bool:
+    """Above the limit (a claw-back counts by its size) a finance approver must authorise as well."""
+    return abs(amount) > delegated_limit()

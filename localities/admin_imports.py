@@ -1,0 +1,179 @@
+"""Practice data imports in the admin (django-import-export's Import button and URLs, the portal's own
+importer behind them: upload, preview with counts and invalid rows, confirm), the import records, and
+formula-safe CSV/XLSX exports of practices and list sizes. Imported at the end of localities/admin.py.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+from import_export.admin import ExportMixin, ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from simple_history.admin import SimpleHistoryAdmin
+
+from .admin import ListSizeSnapshotAdmin, PracticeAdmin
+from .importing.exports import ListSizeResource, PracticeResource
+from .importing.formats import ACCEPTED
+from .importing.reading import describe_size, max_bytes, too_big
+from .importing.uploads import practice_data_confirm, practice_data_upload
+from .models import ImportRecord, ImportStatus, ListSizeSnapshot, Practice
+
+IMPORT_PERMISSION = "localities.add_importrecord"
+
+
+class PracticeDataUploadForm(forms.Form):
+    import_file = forms.FileField(label="File", help_text="A CSV file, or an XLSX workbook of the portal's template.")
+    financial_year = forms.RegexField(
+        regex=r"^\d{4}-\d{2}$",
+        required=False,
+        max_length=7,
+        help_text="Only for NHS Payments to General Practice files: the year they cover, e.g. 2017-18.",
+        error_messages={"invalid": "Write the financial year like 2017-18."},
+    )
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > max_bytes():
+            raise ValidationError(too_big(upload.size))
+        return upload
+
+    def options(self) -> dict:
+        year = self.cleaned_data.get("financial_year")
+        return {"financial_year": year} if year else {}
+
+
+def import_record_url(record: ImportRecord) -> str:
+    return reverse("admin:localities_importrecord_change", args=[record.pk])
+
+
+class PracticeDataImportMixin(ImportMixin):
+    """django-import-export's import URLs and button, with the portal's importer behind them."""
+
+    import_template_name = "admin/localities/practice_data_import.html"
+
+    def has_import_permission(self, request) -> bool:
+        return request.user.has_perm(IMPORT_PERMISSION)
+
+    def import_action(self, request, **kwargs):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = PracticeDataUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["import_file"]
+            record = practice_data_upload(upload, user=request.user, options=form.options())
+            return HttpResponseRedirect(import_record_url(record))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import practice data",
+            "form": form,
+            "opts": self.model._meta,
+            "accepted": ACCEPTED,
+            "max_size": describe_size(max_bytes()),
+            "recent": ImportRecord.objects.select_related("created_by")[:10],
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        record_id = request.POST.get("record", "")
+        if not record_id.isdigit():
+            raise Http404("No such import.")
+        record = get_object_or_404(ImportRecord, pk=record_id)
+        if practice_data_confirm(record, user=request.user):
+            messages.success(request, f"{record}: importing.")
+        else:
+            messages.warning(request, f"{record} is not waiting for confirmation, so nothing was done.")
+        return HttpResponseRedirect(import_record_url(record))
+
+
+@admin.register(ImportRecord)
+class ImportRecordAdmin(PracticeDataImportMixin, SimpleHistoryAdmin):
+    list_display = [
+        "__str__",
+        "format",
+        "status",
+        "rows_new",
+        "rows_changed",
+        "rows_unchanged",
+        "rows_skipped",
+        "rows_invalid",
+        "patients",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status", "format"]
+    search_fields = ["file_name", "sha256"]
+    list_select_related = ["created_by"]
+    detail_template = "admin/localities/importrecord_detail.html"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # records come from uploads
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        record = get_object_or_404(ImportRecord.objects.select_related("created_by"), pk=object_id)
+        if not self.has_view_permission(request, record):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": str(record),
+            "record": record,
+            "opts": self.model._meta,
+            "original": record,
+            "running": record.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING),
+            "can_confirm": record.status == ImportStatus.READY and self.has_import_permission(request),
+            "size": describe_size(record.size_bytes),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.detail_template], context)
+
+
+class NotInLocalityFilter(admin.SimpleListFilter):
+    title = "locality"
+    parameter_name = "in_locality"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Not yet in a locality"), ("yes", "In a locality")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(memberships__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(memberships__isnull=False).distinct()
+        return queryset
+
+
+class PracticeDataExportMixin(PracticeDataImportMixin, ExportMixin):
+    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
+    export_formats = [CSV, XLSX]
+
+    def has_export_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+
+admin.site.unregister(Practice)
+admin.site.unregister(ListSizeSnapshot)
+
+
+@admin.register(Practice)
+class PracticeImportExportAdmin(PracticeDataExportMixin, PracticeAdmin):
+    resource_classes = [PracticeResource]
+    list_filter = [*PracticeAdmin.list_filter, NotInLocalityFilter]
+
+
+@admin.register(ListSizeSnapshot)
+class ListSizeImportExportAdmin(PracticeDataExportMixin, ListSizeSnapshotAdmin):
+    resource_classes = [ListSizeResource]

@@ -1,0 +1,47 @@
+"""The one place an ImportRecord changes status (the table of allowed moves is IMPORT_TRANSITIONS)."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import ImportRecord, ImportStatus
+from ..models.imports import IMPORT_TRANSITIONS
+from .outcome import Tally
+
+
+class ImportStateError(Exception):
+    pass
+
+
+def import_record_open(*, file_name: str, user=None, options: dict | None = None, file=None) -> ImportRecord:
+    record = ImportRecord(file_name=file_name[:255], created_by=user, options=options or {})
+    if file is not None:
+        record.file = file
+    record.save()
+    return record
+
+
+def import_record_claim(record_id: int) -> bool:
+    """Take a checked file for importing; False if someone else already did (or it is not ready)."""
+    claimed = ImportRecord.objects.filter(pk=record_id, status=ImportStatus.READY).update(status=ImportStatus.IMPORTING)
+    return claimed == 1
+
+
+def import_record_finish(record: ImportRecord, status: str, tally: Tally, reason: str = "") -> ImportRecord:
+    """Record what the import found and how it ended; every count, however it ended."""
+    if status not in IMPORT_TRANSITIONS[record.status]:
+        raise ImportStateError(f"An import that is '{record.get_status_display()}' cannot become '{status}'.")
+    record.status = status
+    record.rows_new, record.rows_changed, record.rows_unchanged = tally.new, tally.changed, tally.unchanged
+    record.rows_skipped, record.rows_invalid, record.patients = tally.skipped, tally.invalid, tally.patients
+    record.skip_reasons = dict(tally.skip_reasons.most_common())
+    record.problems = [problem.as_dict() for problem in tally.sorted_problems()]
+    record.new_practices, record.new_practice_codes = tally.practices_created_count, list(tally.practices_created)
+    record.notes = list(tally.notes)
+    record.reason = reason
+    record.finished_at = timezone.now()
+    if status in (ImportStatus.IMPORTED, ImportStatus.CHECKED, ImportStatus.READY):
+        record.progress = 100
+    # Outside any import transaction: the record of a refused file must survive the refusal.
+    with transaction.atomic():
+        record.save()
+    return record

@@ -1,0 +1,99 @@
+import datetime
+
+import pytest
+from django.template import Context, Template
+from django.urls import reverse
+
+from funding.evaluation import evaluate_milestones
+from funding.models import ReleaseState, ReleaseTransition
+
+from .ledger import accept, join, mark
+
+MONEY = reverse("funding:money")
+
+
+@pytest.fixture
+def releases(lts_rules, people):
+    join(people.south_bristol, people.woodspring)
+    south, wood = sorted(evaluate_milestones(datetime.date(2018, 6, 1)).proposed, key=lambda r: r.locality.name)
+    mark(south, ReleaseState.PAID)
+    ReleaseTransition.objects.create(
+        release=south, from_state="scheduled", to_state="paid", at=datetime.datetime(2018, 3, 5, tzinfo=datetime.UTC)
+    )
+    mark(wood, ReleaseState.AUTHORISED)
+    return south, wood
+
+
+def test_it_shows_the_envelope_and_spend(client, people, releases, django_assert_max_num_queries):
+    client.force_login(people.bnssg_commissioner)
+
+    with django_assert_max_num_queries(12):
+        page = client.get(MONEY).content.decode()
+
+    assert "£315,000.00" in page  # £3.00 x 105,000, the envelope of each locality
+    assert page.count("£52,500.00") >= 2  # South Bristol paid, Woodspring approved
+    assert "£262,500.00" in page  # remaining of each
+    assert "March 2018" in page and "<progress" in page
+
+
+def test_it_shows_only_the_users_localities(client, people, releases):
+    client.force_login(people.ns_commissioner)
+
+    page = client.get(MONEY).content.decode()
+
+    assert "Woodspring" in page and "South Bristol" not in page
+
+
+def test_it_shows_a_locality_its_money_and_what_unlocks_the_next_tranche(lts_rules, people, releases):
+    accept(people.south_bristol, lts_rules.items["1.1"], lts_rules.items["1.2"])
+
+    html = Template("{% load funding %}{% locality_money locality %}").render(
+        Context({"locality": people.south_bristol})
+    )
+
+    assert "Paid to South Bristol: <strong>£52,500.00</strong>" in html
+    assert "What unlocks T2a" in html and "1.3, 1.4, 1.5, 1.6, 1.7, 2.1" in html
+
+
+def test_it_renders_the_money_tag_in_few_queries(lts_rules, people, releases, django_assert_max_num_queries):
+    template = Template("{% load funding %}{% locality_money locality %}")
+
+    with django_assert_max_num_queries(5):
+        template.render(Context({"locality": people.south_bristol}))
+
+
+def test_it_lets_a_practice_manager_see_their_locality(client, people, releases):
+    client.force_login(people.manager)
+
+    page = client.get(MONEY).content.decode()
+
+    assert "South Bristol" in page and "Woodspring" not in page
+
+
+@pytest.mark.parametrize("who", ["manager", "lead", "commissioner", "finance", "data_admin", "wood_manager"])
+def test_it_serves_the_money_page_to_every_role_without_inline_code(client, people, releases, who):
+    from tests.test_pages import assert_no_inline_code
+
+    client.force_login(getattr(people, who))
+    response = client.get(MONEY)
+
+    assert response.status_code == 200
+    assert_no_inline_code(response.content.decode())
+
+
+def test_it_sends_the_anonymous_to_log_in(client):
+    assert client.get(MONEY)["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("who", ["manager", "lead", "wood_manager"])
+def test_it_keeps_practice_staff_out_of_the_release_admin(client, people, releases, who):
+    client.force_login(getattr(people, who))
+
+    for url in [
+        reverse("admin:funding_release_changelist"),
+        reverse("admin:funding_release_change", args=[releases[0].pk]),
+    ]:
+        assert client.get(url).status_code == 302
+    client.post(reverse("admin:funding_release_step", args=[releases[1].pk, "reject"]), {"reason": "x"})
+    releases[1].refresh_from_db()
+    assert releases[1].state == ReleaseState.AUTHORISED

@@ -1,0 +1,53 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from funding.evaluation import evaluate_milestones
+from funding.models import PaymentRun, PaymentRunState, ReleaseState
+from funding.payment_runs import payment_run_create
+
+from .ledger import join, mark
+
+
+@pytest.fixture
+def authorised(lts_rules, people, ledger_permissions):
+    join(people.south_bristol, people.woodspring)
+    return [mark(r, ReleaseState.AUTHORISED) for r in evaluate_milestones(datetime.date(2018, 6, 1)).proposed]
+
+
+def test_it_adds_releases_to_a_run_locks_exports_and_pays(client, people, bnssg, authorised):
+    run = payment_run_create(bnssg, actor=people.finance, name="June 2018", cost_centre="CC1")
+    client.force_login(people.finance)
+    changelist = reverse("admin:funding_release_changelist")
+    ids = [r.pk for r in authorised]
+
+    confirm = client.post(changelist, {"action": "add_to_payment_run", "_selected_action": ids})
+    assert "£105,000.00" in confirm.content.decode()
+    client.post(changelist, {"action": "add_to_payment_run", "_selected_action": ids, "confirm": "yes", "run": run.pk})
+    assert run.releases.filter(state=ReleaseState.SCHEDULED).count() == 2
+
+    page = client.get(reverse("admin:funding_paymentrun_change", args=[run.pk])).content.decode()
+    assert 'id="run-releases"' in page and "£105,000.00" in page
+    csv = client.get(reverse("admin:funding_paymentrun_export", args=[run.pk, "csv"]))
+    assert csv["Content-Type"].startswith("text/csv") and b"105000.00" in csv.content
+    xlsx = client.get(reverse("admin:funding_paymentrun_export", args=[run.pk, "xlsx"]))
+    assert xlsx.content[:2] == b"PK"
+
+    client.post(reverse("admin:funding_paymentrun_step", args=[run.pk, "lock"]))
+    client.post(reverse("admin:funding_paymentrun_step", args=[run.pk, "pay"]))
+    run.refresh_from_db()
+    assert run.state == PaymentRunState.PAID
+    assert run.releases.filter(state=ReleaseState.PAID).count() == 2
+
+
+def test_it_hides_runs_of_other_ccgs(client, people, north_somerset, authorised, user_factory):
+    from onecare.accounts.roles import Role
+
+    ns_finance = user_factory(role=Role.FINANCE_APPROVER, commissioner=north_somerset)
+    run = payment_run_create(north_somerset, actor=ns_finance, name="NS")
+    outsider = user_factory(role=Role.FINANCE_APPROVER, commissioner=people.south_bristol.commissioner)
+    client.force_login(outsider)
+
+    assert client.get(reverse("admin:funding_paymentrun_export", args=[run.pk, "csv"])).status_code == 404
+    assert PaymentRun.objects.count() == 1

@@ -1,0 +1,107 @@
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+
+from funding.evaluation import evaluate_milestones
+from funding.models import PaymentRunState, ReleaseState, ReleaseTransition
+from funding.payment_runs import (
+    PaymentRunNotAllowed,
+    payment_run_add,
+    payment_run_create,
+    payment_run_lock,
+    payment_run_mark_paid,
+    payment_run_remove,
+)
+from funding.release_transitions import ReleaseTransitionNotAllowed
+
+from .ledger import join, mark
+
+
+@pytest.fixture
+def authorised(lts_rules, people):
+    join(people.south_bristol, people.woodspring)
+    return [mark(r, ReleaseState.AUTHORISED) for r in evaluate_milestones(datetime.date(2018, 6, 1)).proposed]
+
+
+@pytest.fixture
+def run(people, bnssg):
+    return payment_run_create(bnssg, actor=people.finance, name="LTS, June 2018", cost_centre="=CC1")
+
+
+def test_it_walks_a_run_from_draft_to_paid(authorised, run, people):
+    payment_run_add(run, authorised, actor=people.finance)
+    assert {r.state for r in run.releases.all()} == {ReleaseState.SCHEDULED}
+
+    payment_run_lock(run, actor=people.finance)
+    payment_run_mark_paid(run, actor=people.finance)
+
+    run.refresh_from_db()
+    assert (run.state, run.paid_by) == (PaymentRunState.PAID, people.finance)
+    assert {r.state for r in run.releases.all()} == {ReleaseState.PAID}
+    steps = ReleaseTransition.objects.filter(release=authorised[0]).values_list("to_state", flat=True)
+    assert list(steps)[-2:] == ["scheduled", "paid"]
+
+
+def test_it_adds_only_authorised_releases(authorised, run, people):
+    mark(authorised[0], ReleaseState.APPROVED)
+
+    with pytest.raises(ReleaseTransitionNotAllowed, match="approved, not authorised"):
+        payment_run_add(run, authorised, actor=people.finance)
+    assert not run.releases.exists()  # all or nothing
+
+
+def test_it_takes_releases_out_of_a_draft_run(authorised, run, people):
+    payment_run_add(run, authorised, actor=people.finance)
+
+    payment_run_remove(run, authorised[:1], actor=people.finance)
+
+    authorised[0].refresh_from_db()
+    assert (authorised[0].state, authorised[0].payment_run) == (ReleaseState.AUTHORISED, None)
+
+
+def test_it_freezes_a_locked_run(authorised, run, people):
+    payment_run_add(run, authorised[:1], actor=people.finance)
+    payment_run_lock(run, actor=people.finance)
+
+    with pytest.raises(PaymentRunNotAllowed, match="locked"):
+        payment_run_add(run, authorised[1:], actor=people.finance)
+    with pytest.raises(PaymentRunNotAllowed):
+        payment_run_remove(run, authorised[:1], actor=people.finance)
+
+
+def test_it_refuses_to_pay_a_draft_or_lock_an_empty_run(run, people):
+    with pytest.raises(PaymentRunNotAllowed, match="Lock the run"):
+        payment_run_mark_paid(run, actor=people.finance)
+    with pytest.raises(PaymentRunNotAllowed, match="Add releases"):
+        payment_run_lock(run, actor=people.finance)
+
+
+@pytest.mark.parametrize("who", ["commissioner", "bnssg_commissioner", "manager", "data_admin"])
+def test_it_refuses_anyone_but_finance(authorised, run, people, who):
+    with pytest.raises(PaymentRunNotAllowed):
+        payment_run_add(run, authorised, actor=getattr(people, who))
+
+
+def test_it_does_nothing_on_repeats(authorised, run, people):
+    payment_run_add(run, authorised, actor=people.finance)
+    payment_run_add(run, authorised, actor=people.finance)
+    payment_run_lock(run, actor=people.finance)
+    payment_run_lock(run, actor=people.finance)
+    payment_run_mark_paid(run, actor=people.finance)
+    payment_run_mark_paid(run, actor=people.finance)
+
+    assert ReleaseTransition.objects.filter(to_state="paid").count() == 2
+    assert ReleaseTransition.objects.filter(to_state="scheduled").count() == 2
+
+
+def test_it_writes_the_schedule_to_standard_output(authorised, run, people):
+    payment_run_add(run, authorised, actor=people.finance)
+    out = io.StringIO()
+
+    call_command("export_payment_schedule", str(run.pk), "--format", "csv", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Locality,Locality vehicle,Payee,CCG,Tranche,Kind,Amount,Reference,Cost centre"
+    assert lines[-1] == "Total,,,,,,105000.00,2 payments,'=CC1"

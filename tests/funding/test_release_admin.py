@@ -1,0 +1,136 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from funding.evaluation import evaluate_milestones
+from funding.models import Release, ReleaseState
+
+from .ledger import join, mark
+
+CHANGELIST = reverse("admin:funding_release_changelist")
+
+
+@pytest.fixture
+def releases(lts_rules, people, ledger_permissions):
+    join(people.south_bristol, people.woodspring)
+    return evaluate_milestones(datetime.date(2018, 6, 1)).proposed
+
+
+def test_it_lists_releases_with_totals(client, people, releases, django_assert_max_num_queries):
+    client.force_login(people.bnssg_commissioner)
+    mark(releases[0], ReleaseState.APPROVED)
+
+    with django_assert_max_num_queries(25):
+        page = client.get(CHANGELIST).content.decode()
+    assert 'id="release-totals"' in page
+    assert "£105,000.00" in page and "£52,500.00" in page
+
+    filtered = client.get(CHANGELIST, {"state__exact": "proposed"}).content.decode()
+    assert '<tfoot><tr><th scope="row">All</th><td>1</td><td>£52,500.00</td>' in filtered
+
+
+def test_it_shows_only_the_ccgs_releases(client, people, releases):
+    client.force_login(people.commissioner)  # Bristol (11H): South Bristol only
+
+    response = client.get(CHANGELIST)
+
+    assert [r.locality for r in response.context["cl"].result_list] == [people.south_bristol]
+    other = Release.objects.get(locality=people.woodspring)
+    assert client.get(reverse("admin:funding_release_change", args=[other.pk])).status_code == 404
+
+
+def test_it_shows_how_the_amount_was_worked_out(client, people, releases):
+    client.force_login(people.commissioner)
+    release = Release.objects.get(locality=people.south_bristol)
+
+    page = client.get(reverse("admin:funding_release_change", args=[release.pk])).content.decode()
+
+    assert "<strong>£0.50</strong> per head" in page and "<strong>105,000.000</strong>" in page
+    assert 'id="release-lines"' in page and page.count("£30,000.00") == 1 and "£22,500.00" in page
+    assert "01/01/2018" in page
+    assert 'value="Approve"' in page
+
+
+def test_it_approves_from_the_release_page(client, people, releases):
+    client.force_login(people.commissioner)
+    release = Release.objects.get(locality=people.south_bristol)
+
+    response = client.post(reverse("admin:funding_release_step", args=[release.pk, "approve"]))
+
+    assert response.status_code == 302
+    release.refresh_from_db()
+    assert (release.state, release.approved_by) == (ReleaseState.APPROVED, people.commissioner)
+
+
+def test_it_rejects_from_the_release_page_with_a_reason(client, people, releases):
+    client.force_login(people.commissioner)
+    release = Release.objects.get(locality=people.south_bristol)
+    url = reverse("admin:funding_release_step", args=[release.pk, "reject"])
+
+    client.post(url, {"reason": ""})
+    release.refresh_from_db()
+    assert release.state == ReleaseState.PROPOSED
+
+    client.post(url, {"reason": "Not yet."})
+    release.refresh_from_db()
+    assert (release.state, release.reason) == (ReleaseState.REJECTED, "Not yet.")
+
+
+def test_it_refuses_a_get_on_a_step(client, people, releases):
+    client.force_login(people.commissioner)
+
+    assert client.get(reverse("admin:funding_release_step", args=[releases[0].pk, "approve"])).status_code == 405
+
+
+def test_it_confirms_a_bulk_approval_with_count_and_total(client, people, releases):
+    client.force_login(people.bnssg_commissioner)
+    ids = [str(r.pk) for r in releases]
+
+    confirm = client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": ids})
+
+    page = confirm.content.decode()
+    assert 'id="confirm-summary"' in page and "<strong>2</strong> releases" in page and "£105,000.00" in page
+    assert Release.objects.filter(state=ReleaseState.PROPOSED).count() == 2
+
+    client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": ids, "confirm": "yes"})
+    assert Release.objects.filter(state=ReleaseState.APPROVED, approved_by=people.bnssg_commissioner).count() == 2
+
+
+def test_it_leaves_releases_the_approver_may_not_approve(client, people, lts_rules, ledger_permissions):
+    join(people.south_bristol)
+    release = evaluate_milestones(datetime.date(2018, 6, 1), triggered_by=people.bnssg_commissioner).proposed[0]
+    client.force_login(people.bnssg_commissioner)
+
+    response = client.post(
+        CHANGELIST, {"action": "approve_selected", "_selected_action": [release.pk], "confirm": "yes"}, follow=True
+    )
+
+    assert "triggered the evaluation" in response.content.decode()
+    release.refresh_from_db()
+    assert release.state == ReleaseState.PROPOSED
+
+
+def test_it_needs_a_reason_for_a_bulk_rejection(client, people, releases):
+    client.force_login(people.bnssg_commissioner)
+    ids = [str(r.pk) for r in releases]
+
+    again = client.post(CHANGELIST, {"action": "reject_selected", "_selected_action": ids, "confirm": "yes"})
+    assert "Give the reason." in again.content.decode()
+
+    client.post(
+        CHANGELIST, {"action": "reject_selected", "_selected_action": ids, "confirm": "yes", "reason": "Paused."}
+    )
+    assert Release.objects.filter(state=ReleaseState.REJECTED, reason="Paused.").count() == 2
+
+
+def test_it_lets_finance_authorise_in_bulk(client, people, releases):
+    for release in releases:
+        mark(release, ReleaseState.APPROVED)
+    client.force_login(people.finance)
+
+    client.post(
+        CHANGELIST, {"action": "authorise_selected", "_selected_action": [r.pk for r in releases], "confirm": "yes"}
+    )
+
+    assert Release.objects.filter(state=ReleaseState.AUTHORISED, authorised_by=people.finance).count() == 2

@@ -1,0 +1,139 @@
+"""NHS Digital list-size files: the real January 2021 file, both header variants, every date spelling."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from localities.models import ImportStatus, ListSizeSnapshot, Practice, SourceKind
+from tests.localities.factories import ListSizeFactory, PracticeCommissionerFactory, PracticeFactory
+from tests.localities.test_import_support import (
+    BNSSG_2021,
+    NATIONAL_2021,
+    SUB_ICB_HEADER,
+    list_size_csv,
+    list_size_line,
+    run_import,
+    use_writer,
+    whole_area,
+)
+
+
+@pytest.fixture(autouse=True, params=["sql", "python"])
+def writer(request, monkeypatch):
+    """Both list-size writers must behave the same."""
+    use_writer(monkeypatch, request.param)
+
+
+@pytest.fixture(autouse=True)
+def area(bnssg):
+    return whole_area(bnssg)
+
+
+def test_it_imports_the_79_bnssg_practices_of_the_january_2021_national_file():
+    record = run_import(NATIONAL_2021)
+
+    assert record.status == ImportStatus.IMPORTED
+    assert (record.format, record.rows_new, record.rows_skipped, record.rows_invalid) == ("nhs_digital", 79, 6579, 0)
+    assert record.patients == 1_042_287
+    assert ListSizeSnapshot.objects.filter(extract_date=datetime.date(2021, 1, 1)).count() == 79
+    assert sum(ListSizeSnapshot.objects.values_list("registered_patients", flat=True)) == 1_042_287
+    assert record.skip_reasons == {"commissioner outside the portal's area": 6579}
+
+
+def test_it_changes_nothing_the_second_time():
+    run_import(BNSSG_2021)
+    history = ListSizeSnapshot.history.count()
+
+    again = run_import(BNSSG_2021)
+
+    assert (again.rows_new, again.rows_changed, again.rows_unchanged) == (0, 0, 79)
+    assert ListSizeSnapshot.history.count() == history
+    assert any("imported before" in note for note in again.notes)
+
+
+def test_it_creates_unknown_practices_linked_to_their_commissioner(bnssg):
+    record = run_import(list_size_csv(list_size_line(code="L81004", postcode="BS206AQ")))
+
+    practice = Practice.objects.get(code="L81004")
+    assert practice.postcode == "BS20 6AQ"
+    assert practice.commissioner_on(datetime.date(2021, 1, 1)) == bnssg
+    assert not practice.memberships.exists()
+    assert (record.new_practices, record.new_practice_codes) == (1, ["L81004"])
+    assert "not yet in any locality" in record.notes[0]
+
+
+def test_it_updates_a_changed_figure_and_keeps_the_old_one_in_history(user_factory):
+    practice = PracticeFactory(code="L81004")
+    PracticeCommissionerFactory(practice=practice)
+    ListSizeFactory(
+        practice=practice,
+        extract_date=datetime.date(2021, 1, 1),
+        source_kind=SourceKind.NHS_DIGITAL,
+        registered_patients=18_000,
+    )
+    admin = user_factory()
+
+    record = run_import(list_size_csv(list_size_line(patients="18910")), user=admin)
+
+    snapshot = ListSizeSnapshot.objects.get(practice=practice)
+    assert (record.rows_changed, snapshot.registered_patients, snapshot.import_record) == (1, 18_910, record)
+    latest = snapshot.history.first()
+    assert (latest.history_type, latest.history_user, latest.prev_record.registered_patients) == ("~", admin, 18_000)
+    assert latest.history_change_reason == f"Import #{record.pk} of upload.csv"
+
+
+@pytest.mark.parametrize("date", ["01JAN2021", "01jan2021", "01-Jan-21", "2021-01-01"])
+def test_it_reads_every_spelling_of_the_extract_date(date):
+    run_import(list_size_csv(list_size_line(date=date)))
+
+    assert ListSizeSnapshot.objects.get().extract_date == datetime.date(2021, 1, 1)
+
+
+def test_it_reads_the_newer_sub_icb_header_with_lf_lines_and_a_byte_order_mark():
+    content = list_size_csv(
+        list_size_line(date="2026-04-01", commissioner="15C", patients="1"),
+        list_size_line(code="L81010", date="2026-04-01", commissioner="B2M3M", patients="6620"),
+        header=SUB_ICB_HEADER,
+        newline="\n",
+        bom=True,
+    )
+
+    record = run_import(content)
+
+    assert (record.rows_new, record.rows_skipped, record.patients) == (1, 1, 1)
+    assert ListSizeSnapshot.objects.get().extract_date == datetime.date(2026, 4, 1)
+
+
+def test_it_takes_area_membership_from_the_commissioner_column_not_the_code_prefix():
+    content = list_size_csv(
+        list_size_line(code="L81010", commissioner="92G"),  # an L81 practice outside BNSSG
+        list_size_line(code="Y01234", commissioner="15C"),
+    )
+
+    record = run_import(content)
+
+    assert list(Practice.objects.values_list("code", flat=True)) == ["Y01234"]
+    assert (record.rows_new, record.rows_skipped, record.rows_invalid) == (1, 1, 0)
+
+
+def test_it_leaves_weighted_figures_from_other_sources_alone():
+    practice = PracticeFactory(code="L81004")
+    ListSizeFactory(practice=practice, extract_date=datetime.date(2021, 1, 1), weighted_patients=Decimal("17000.5"))
+
+    run_import(list_size_csv(list_size_line()))
+
+    kinds = dict(ListSizeSnapshot.objects.values_list("source_kind", "weighted_patients"))
+    assert kinds == {SourceKind.NHS_PAYMENTS: Decimal("17000.500"), SourceKind.NHS_DIGITAL: None}
+
+
+def test_it_imports_thousands_of_new_practices_with_their_history():
+    lines = [list_size_line(code=f"Y{n:05d}", patients=str(1000 + n)) for n in range(1500)]
+
+    record = run_import(list_size_csv(*lines))
+
+    assert (record.rows_new, record.patients, record.new_practices) == (1500, 1500 * 1000 + 1499 * 750, 1500)
+    assert len(record.new_practice_codes) == 1000
+    assert Practice.history.filter(history_change_reason=record.change_reason).count() == 1500
+    assert ListSizeSnapshot.history.filter(history_type="+").count() == 1500
+    assert Practice.objects.filter(commissioner_links__valid_from=datetime.date(2021, 1, 1)).count() == 1500

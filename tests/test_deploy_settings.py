@@ -1,0 +1,65 @@
+"""Production settings: `check --deploy` is clean with the production variables, and the
+settings refuse to start without a proper secret key (or without a database)."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def production_env(**changes):
+    """The environment docker-compose.yml gives the app containers, on the test run's database."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="onecare.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_ALLOWED_HOSTS="portal.example.nhs.uk",
+        DJANGO_CSRF_TRUSTED_ORIGINS="https://portal.example.nhs.uk",
+        DATABASE_URL=os.environ["DATABASE_URL"],
+    )
+    for key, value in changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_it_passes_check_deploy_with_the_production_variables():
+    done = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("changes", "complaint"),
+    [
+        ({"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "django-insecure-" + secrets.token_urlsafe(48)}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "too-short-to-be-a-secret"}, "DJANGO_SECRET_KEY"),
+        ({"DATABASE_URL": None}, "DATABASE_URL"),
+    ],
+    ids=["no-secret-key", "insecure-secret-key", "short-secret-key", "no-database-url"],
+)
+def test_it_refuses_to_start_without_the_production_variables(changes, complaint):
+    done = manage("check", env=production_env(**changes))
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr
+    assert complaint in done.stderr
