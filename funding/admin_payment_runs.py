@@ -17,6 +17,7 @@ from .exports import schedule_csv, schedule_xlsx
 from .models import PaymentRun, PaymentRunState, ReleaseState
 from .payment_runs import (
     PaymentRunNotAllowed,
+    can_manage_payment_run,
     payment_run_add,
     payment_run_create,
     payment_run_lock,
@@ -76,15 +77,24 @@ class PaymentRunAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        user = request.user
+
+        class CheckedForm(form):
+            def clean_commissioner(self):
+                commissioner = self.cleaned_data["commissioner"]
+                allowed, why = can_manage_payment_run(user, commissioner)
+                if not allowed:
+                    raise forms.ValidationError(why)
+                return commissioner
+
+        return CheckedForm
+
     def save_model(self, request, obj, form, change):
         if change:
             return
-        try:
-            created = payment_run_create(
-                obj.commissioner, actor=request.user, name=obj.name, cost_centre=obj.cost_centre
-            )
-        except PaymentRunNotAllowed as error:
-            raise forms.ValidationError(str(error)) from error
+        created = payment_run_create(obj.commissioner, actor=request.user, name=obj.name, cost_centre=obj.cost_centre)
         obj.pk = created.pk
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

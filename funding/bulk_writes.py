@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from django.db import connection
 from django.db.models import Model
 from psycopg.types.json import Jsonb
+from simple_history.utils import bulk_create_with_history
 
 from .models import Release, ReleaseLine, ReleaseTransition
 
@@ -66,29 +67,53 @@ def copy_history(releases: Sequence[Release], *, user, reason: str, at) -> None:
             copy.write_row([get(release) for get in getters] + tail)
 
 
+def _insert_releases_portably(releases: list[Release], *, user, reason: str, at) -> None:
+    """The embedded SQLite default has no COPY or sequences: the ORM's bulk path, history included."""
+    created = bulk_create_with_history(
+        releases, Release, batch_size=500, default_user=user, default_change_reason=reason, default_date=at
+    )
+    for release, saved in zip(releases, created, strict=True):
+        release.pk = saved.pk
+
+
 def write_releases(made, *, user, reason: str, at) -> list[Release]:
     """Insert (release, lines) pairs and a "proposed" transition for each, in six statements whatever their number."""
     releases = [release for release, _ in made]
     if not releases:
         return []
+    if connection.vendor != "postgresql":
+        _insert_releases_portably(releases, user=user, reason=reason[:100], at=at)
+        _insert_lines_and_transitions(made, releases, user=user, reason=reason, at=at, portable=True)
+        return releases
     for release, pk in zip(releases, next_ids(Release, len(releases)), strict=True):
         release.pk = pk
     copy_objects(Release, releases)
     copy_history(releases, user=user, reason=reason[:100], at=at)
+    _insert_lines_and_transitions(made, releases, user=user, reason=reason, at=at, portable=False)
+    return releases
+
+
+def _insert_lines_and_transitions(made, releases: list[Release], *, user, reason: str, at, portable: bool) -> None:
     lines = []
     for release, release_lines in made:
         for line in release_lines:
             line.release_id = release.pk
             lines.append(line)
-    copy_objects(ReleaseLine, lines, skip=["id"])
     transitions = [
         ReleaseTransition(
             release_id=r.pk, from_state="", to_state=r.state, actor_id=user.pk if user else None, at=at, reason=reason
         )
         for r in releases
     ]
+    if portable:
+        fields = [f.attname for f in ReleaseLine._meta.concrete_fields if f.attname != "id"]
+        ReleaseLine.objects.bulk_create(
+            [ReleaseLine(**{name: getattr(line, name) for name in fields}) for line in lines], batch_size=1000
+        )
+        ReleaseTransition.objects.bulk_create(transitions, batch_size=1000)
+        return
+    copy_objects(ReleaseLine, lines, skip=["id"])
     copy_objects(ReleaseTransition, transitions, skip=["id"])
     for release in releases:
         release._state.adding = False
         release._state.db = "default"
-    return releases

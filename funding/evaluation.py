@@ -294,8 +294,10 @@ def evaluate_milestones(at: datetime.date, triggered_by=None, trigger: str = "ni
     """Propose every release now due and every adjustment now called for; running it again proposes nothing."""
     started = timezone.now()
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        if connection.vendor == "postgresql":
+            # Two evaluations at once (two workers) take turns; SQLite serialises writers by itself.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         evaluation = MilestoneEvaluation.objects.create(
             at=at, started_at=started, triggered_by=triggered_by, trigger=trigger[:200]
         )

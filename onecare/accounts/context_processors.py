@@ -20,6 +20,8 @@ def navigation(request: HttpRequest) -> dict:
         links.append(("Localities", reverse("localities:overview")))
     if user.has_role(Role.COMMISSIONER):
         links.append(("Review evidence", reverse("funding:review-queue")))
+    if user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN):
+        links.append(("LTS money", reverse("funding:money")))
     if user.has_role(Role.ONECARE_STAFF):
         links.append(("Member register", reverse("membership:register")))
     if user.has_role(Role.ONECARE_STAFF, Role.SCRUTINEER, Role.PRACTICE_MANAGER):

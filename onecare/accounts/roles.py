@@ -41,6 +41,7 @@ CHECKLIST_MODELS = ["scheme", "phase", "checklistitem"]
 MEMBERSHIP_MODELS = ["member"]
 BALLOT_MODELS = ["ballot", "elector", "candidate", "vote", "votemark", "decision"]
 BUSINESS_PLAN_MODELS = ["area", "activity", "risk", "incomesource", "incomefigure"]
+LEDGER_MODELS = ["tranche", "release", "milestoneevaluation", "paymentrun"]
 EVIDENCE_MODELS = ["evidence", "evidencefile", "evidencetransition", "sentreminder", "evaluationrequest"]
 
 # Model permissions per role, as (app label, action, model names).
@@ -49,13 +50,14 @@ PERMISSIONS: dict[Role, list[tuple[str, str, list[str]]]] = {
         ("localities", "view", ALL_LOCALITY_MODELS),
         ("localities", "add", GOVERNANCE_MODELS),
         ("localities", "change", GOVERNANCE_MODELS),
-        ("funding", "view", CHECKLIST_MODELS + EVIDENCE_MODELS),
-        ("funding", "add", CHECKLIST_MODELS),
-        ("funding", "change", CHECKLIST_MODELS),
+        ("funding", "view", CHECKLIST_MODELS + EVIDENCE_MODELS + LEDGER_MODELS),
+        ("funding", "add", CHECKLIST_MODELS + ["tranche"]),
+        ("funding", "change", CHECKLIST_MODELS + ["tranche"]),
     ],
     Role.FINANCE_APPROVER: [
         ("localities", "view", ALL_LOCALITY_MODELS),
-        ("funding", "view", CHECKLIST_MODELS + ["evidence", "evaluationrequest"]),
+        ("funding", "view", CHECKLIST_MODELS + ["evidence", "evaluationrequest"] + LEDGER_MODELS),
+        ("funding", "add", ["paymentrun"]),
     ],
     Role.PRACTICE_MANAGER: [("localities", "view", ALL_LOCALITY_MODELS)],
     Role.LOCALITY_LEAD: [
@@ -67,7 +69,7 @@ PERMISSIONS: dict[Role, list[tuple[str, str, list[str]]]] = {
         ("localities", "view", ALL_LOCALITY_MODELS),
         ("localities", "add", ALL_LOCALITY_MODELS),
         ("localities", "change", ALL_LOCALITY_MODELS),
-        ("funding", "view", CHECKLIST_MODELS + EVIDENCE_MODELS),
+        ("funding", "view", CHECKLIST_MODELS + EVIDENCE_MODELS + LEDGER_MODELS),
         ("funding", "add", CHECKLIST_MODELS),
         ("funding", "change", CHECKLIST_MODELS),
     ],

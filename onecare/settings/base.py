@@ -1,5 +1,6 @@
 """Settings shared by every environment; each value comes from the environment where it varies."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -120,6 +121,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "funding-evaluate-milestones": {
+        "task": "funding.evaluate_milestones",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "funding-evaluation-requests-sweep": {
+        "task": "funding.evaluation_requests_sweep",
+        "schedule": crontab(minute="*/15"),
+    },
     "funding-deadline-reminders": {
         "task": "funding.deadline_reminders_send",
         "schedule": crontab(hour=7, minute=0),
@@ -128,6 +137,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # The area this portal serves: commissioners whose practices belong here.
 PORTAL_AREA_COMMISSIONERS = env_list("PORTAL_AREA_COMMISSIONERS", "11H,11T,12A,15C")
+# Releases above this amount need a second approval, by a finance approver.
+FUNDING_DELEGATED_LIMIT = Decimal(env_str("FUNDING_DELEGATED_LIMIT", "50000.00"))
 # A locality must cover at least this many registered patients.
 LOCALITY_MINIMUM_POPULATION = env_int("LOCALITY_MINIMUM_POPULATION", 100_000)
 

@@ -62,7 +62,13 @@ def lts_rules():
 # What the lead adds to onecare/accounts/roles.py PERMISSIONS for the ledger (see the report).
 LEDGER_PERMISSIONS = {
     Role.COMMISSIONER: ["view_tranche", "add_tranche", "change_tranche", "view_release", "view_milestoneevaluation"],
-    Role.FINANCE_APPROVER: ["view_tranche", "view_release", "view_milestoneevaluation", "view_paymentrun"],
+    Role.FINANCE_APPROVER: [
+        "view_tranche",
+        "view_release",
+        "view_milestoneevaluation",
+        "view_paymentrun",
+        "add_paymentrun",
+    ],
 }
 
 

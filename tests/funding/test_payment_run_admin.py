@@ -51,3 +51,14 @@ def test_it_hides_runs_of_other_ccgs(client, people, north_somerset, authorised,
 
     assert client.get(reverse("admin:funding_paymentrun_export", args=[run.pk, "csv"])).status_code == 404
     assert PaymentRun.objects.count() == 1
+
+
+def test_it_creates_a_run_in_the_admin_for_finance_only(client, people, bnssg, north_somerset, ledger_permissions):
+    client.force_login(people.finance)
+    add = reverse("admin:funding_paymentrun_add")
+
+    client.post(add, {"commissioner": bnssg.pk, "name": "July 2018", "cost_centre": "CC2"})
+
+    run = PaymentRun.objects.get()
+    assert (run.name, run.created_by, run.state) == ("July 2018", people.finance, PaymentRunState.DRAFT)
+    assert run.history.first().history_user == people.finance

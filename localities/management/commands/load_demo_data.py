@@ -26,7 +26,7 @@ from django.db.models import Model, Sum
 from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
-from funding.demo import load_demo_evidence
+from funding.demo import load_demo_evidence, load_demo_releases
 from localities.models import (
     Commissioner,
     ListSizeSnapshot,
@@ -47,6 +47,7 @@ REFERENCE_FIXTURES = [
     "bnssg_practices.json",
     "bnssg_localities.json",
     "lts_checklist.json",
+    "lts_tranches.json",
 ]
 DEMO_FIXTURES = ["demo_governance.json"]
 HISTORY_REASON = "Initial record: loaded from the BNSSG fixtures"
@@ -69,6 +70,9 @@ DEMO_USERS = [
     DemoUser(
         "commissioner", "demo-commissioner-2017", Role.COMMISSIONER, "Demo", "Commissioner", {"commissioner": "15C"}
     ),
+    # A second commissioner: the first accepts the demo evidence, and nobody approves money
+    # released by their own acceptance.
+    DemoUser("approver", "demo-approver-2017", Role.COMMISSIONER, "Demo", "Approver", {"commissioner": "15C"}),
     DemoUser("finance", "demo-finance-2017", Role.FINANCE_APPROVER, "Demo", "Finance", {"commissioner": "15C"}),
     DemoUser(
         "practice.manager",
@@ -153,6 +157,7 @@ class Command(BaseCommand):
             # Outside the block above: the demo evidence goes through the real transitions, whose
             # notifications are queued on commit.
             load_demo_evidence()
+            load_demo_releases()
             load_onecare_demo()
         self.stdout.write(self.summary(loaded, skipped, history_written, created, updated, reference_only))
 
