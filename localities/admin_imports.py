@@ -3,13 +3,14 @@ importer behind them: upload, preview with counts and invalid rows, confirm), th
 formula-safe CSV/XLSX exports of practices and list sizes. Imported at the end of localities/admin.py.
 """
 
+import tablib
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from import_export.admin import ExportMixin, ImportMixin
@@ -18,7 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .admin import ListSizeSnapshotAdmin, PracticeAdmin
 from .importing.exports import ListSizeResource, PracticeResource
-from .importing.formats import ACCEPTED
+from .importing.formats import ACCEPTED, MEMBERSHIP_COLUMNS
 from .importing.reading import describe_size, max_bytes, too_big
 from .importing.uploads import practice_data_confirm, practice_data_upload
 from .models import ImportRecord, ImportStatus, ListSizeSnapshot, Practice
@@ -113,6 +114,23 @@ class ImportRecordAdmin(PracticeDataImportMixin, SimpleHistoryAdmin):
     search_fields = ["file_name", "sha256"]
     list_select_related = ["created_by"]
     detail_template = "admin/localities/importrecord_detail.html"
+
+    def get_urls(self):
+        template = self.admin_site.admin_view(self.membership_template_view)
+        return [
+            path("membership-template.<str:kind>", template, name="localities_importrecord_membership_template"),
+            *super().get_urls(),
+        ]
+
+    def membership_template_view(self, request, kind: str):
+        """A blank membership template (its header row only), as CSV or XLSX."""
+        if kind not in ("csv", "xlsx") or not self.has_import_permission(request):
+            raise Http404("No such template.")
+        dataset = tablib.Dataset(headers=MEMBERSHIP_COLUMNS)
+        content_type = CSV.CONTENT_TYPE if kind == "csv" else XLSX.CONTENT_TYPE
+        response = HttpResponse((CSV() if kind == "csv" else XLSX()).export_data(dataset), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="membership-template.{kind}"'
+        return response
 
     def has_add_permission(self, request) -> bool:
         return False  # records come from uploads

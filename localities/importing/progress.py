@@ -4,13 +4,15 @@ The import itself runs in one transaction that nobody else can see into until it
 percentage is written through a second connection of its own, in autocommit, at most once a second.
 """
 
+import logging
 import time
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 
 from ..models import ImportRecord
 
 INTERVAL_SECONDS = 1.0
+logger = logging.getLogger(__name__)
 
 
 class DatabaseProgress:
@@ -33,9 +35,15 @@ class DatabaseProgress:
         if percent == self.percent or now - self.written_at < INTERVAL_SECONDS:
             return
         self.percent, self.written_at = percent, now
+        # SQLite (the local demo) allows one writer at a time: the import's own transaction.
+        if connection.vendor != "postgresql":
+            return
         if self.connection is None:
             self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
         table = ImportRecord._meta.db_table
-        with self.connection.cursor() as cursor:
-            # Progress is excluded from the record's history, so a plain UPDATE loses nothing.
-            cursor.execute(f"UPDATE {table} SET progress = %s WHERE id = %s", [percent, self.record_id])  # noqa: S608
+        try:
+            with self.connection.cursor() as cursor:
+                # Progress is excluded from the record's history, so a plain UPDATE loses nothing.
+                cursor.execute(f"UPDATE {table} SET progress = %s WHERE id = %s", [percent, self.record_id])  # noqa: S608
+        except DatabaseError:
+            logger.warning("Could not record the progress of import #%s", self.record_id, exc_info=True)

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from .outcome import ImportRejected
 
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_BYTES = 50_000_000
 CHUNK_BYTES = 1 << 20
 PROGRESS_EVERY = 2000
 

@@ -68,7 +68,9 @@ class ImportRecord(models.Model):
     skip_reasons = models.JSONField(default=dict, blank=True)
     problems = models.JSONField(default=list, blank=True, help_text="Invalid rows: line, column and reason.")
     notes = models.JSONField(default=list, blank=True)
-    new_practices = models.PositiveIntegerField(default=0, help_text="Practices new to the portal, not yet in a locality.")
+    new_practices = models.PositiveIntegerField(
+        default=0, help_text="Practices new to the portal, not yet in a locality."
+    )
     new_practice_codes = models.JSONField(default=list, blank=True, help_text="Their codes (the first thousand).")
     reason = models.TextField(blank=True, help_text="Why the file was rejected or the import failed.")
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the file read.")

@@ -47,7 +47,7 @@ EVIDENCE_MODELS = ["evidence", "evidencefile", "evidencetransition", "sentremind
 # Model permissions per role, as (app label, action, model names).
 PERMISSIONS: dict[Role, list[tuple[str, str, list[str]]]] = {
     Role.COMMISSIONER: [
-        ("localities", "view", ALL_LOCALITY_MODELS),
+        ("localities", "view", ALL_LOCALITY_MODELS + ["importrecord"]),
         ("localities", "add", GOVERNANCE_MODELS),
         ("localities", "change", GOVERNANCE_MODELS),
         ("funding", "view", CHECKLIST_MODELS + EVIDENCE_MODELS + LEDGER_MODELS),
@@ -69,6 +69,9 @@ PERMISSIONS: dict[Role, list[tuple[str, str, list[str]]]] = {
         ("localities", "view", ALL_LOCALITY_MODELS),
         ("localities", "add", ALL_LOCALITY_MODELS),
         ("localities", "change", ALL_LOCALITY_MODELS),
+        # Adding an import record is what allows importing a file.
+        ("localities", "view", ["importrecord"]),
+        ("localities", "add", ["importrecord"]),
         ("funding", "view", CHECKLIST_MODELS + EVIDENCE_MODELS + LEDGER_MODELS),
         ("funding", "add", CHECKLIST_MODELS),
         ("funding", "change", CHECKLIST_MODELS),

@@ -57,25 +57,3 @@ def lts_rules():
         tranches={t.code: t for t in Tranche.objects.all()},
         items={i.number: i for i in ChecklistItem.objects.all()},
     )
-
-
-# What the lead adds to onecare/accounts/roles.py PERMISSIONS for the ledger (see the report).
-LEDGER_PERMISSIONS = {
-    Role.COMMISSIONER: ["view_tranche", "add_tranche", "change_tranche", "view_release", "view_milestoneevaluation"],
-    Role.FINANCE_APPROVER: [
-        "view_tranche",
-        "view_release",
-        "view_milestoneevaluation",
-        "view_paymentrun",
-        "add_paymentrun",
-    ],
-}
-
-
-@pytest.fixture
-def ledger_permissions():
-    from django.contrib.auth.models import Group, Permission
-
-    for role, codenames in LEDGER_PERMISSIONS.items():
-        perms = Permission.objects.filter(content_type__app_label="funding", codename__in=codenames)
-        Group.objects.get(name=role.value).permissions.add(*perms)

@@ -11,7 +11,7 @@ from .ledger import join, mark
 
 
 @pytest.fixture
-def authorised(lts_rules, people, ledger_permissions):
+def authorised(lts_rules, people):
     join(people.south_bristol, people.woodspring)
     return [mark(r, ReleaseState.AUTHORISED) for r in evaluate_milestones(datetime.date(2018, 6, 1)).proposed]
 
@@ -53,7 +53,7 @@ def test_it_hides_runs_of_other_ccgs(client, people, north_somerset, authorised,
     assert PaymentRun.objects.count() == 1
 
 
-def test_it_creates_a_run_in_the_admin_for_finance_only(client, people, bnssg, north_somerset, ledger_permissions):
+def test_it_creates_a_run_in_the_admin_for_finance_only(client, people, bnssg, north_somerset):
     client.force_login(people.finance)
     add = reverse("admin:funding_paymentrun_add")
 

@@ -12,7 +12,7 @@ CHANGELIST = reverse("admin:funding_release_changelist")
 
 
 @pytest.fixture
-def releases(lts_rules, people, ledger_permissions):
+def releases(lts_rules, people):
     join(people.south_bristol, people.woodspring)
     return evaluate_milestones(datetime.date(2018, 6, 1)).proposed
 
@@ -97,7 +97,7 @@ def test_it_confirms_a_bulk_approval_with_count_and_total(client, people, releas
     assert Release.objects.filter(state=ReleaseState.APPROVED, approved_by=people.bnssg_commissioner).count() == 2
 
 
-def test_it_leaves_releases_the_approver_may_not_approve(client, people, lts_rules, ledger_permissions):
+def test_it_leaves_releases_the_approver_may_not_approve(client, people, lts_rules):
     join(people.south_bristol)
     release = evaluate_milestones(datetime.date(2018, 6, 1), triggered_by=people.bnssg_commissioner).proposed[0]
     client.force_login(people.bnssg_commissioner)

@@ -1,7 +1,6 @@
 """Importing in the admin: upload, preview with counts and invalid rows, confirm; large files in Celery."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -21,9 +20,7 @@ def area(bnssg):
 
 @pytest.fixture
 def data_admin(user_factory, client):
-    user = user_factory(role=Role.DATA_ADMIN)
-    # Until the role lists them (onecare/accounts/roles.py), grant the import permissions directly.
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["add_importrecord", "view_importrecord"]))
+    user = user_factory(role=Role.DATA_ADMIN)  # the role's group carries the import permissions
     client.force_login(user)
     return user
 
@@ -121,3 +118,17 @@ def test_it_lists_imported_practices_that_are_not_yet_in_a_locality(client, data
 
     assert "L81004" in page
     assert two_localities[0].memberships.first().practice.code not in page
+
+
+def test_it_offers_the_blank_membership_template_as_csv_and_xlsx(client, data_admin):
+    url = reverse("admin:localities_importrecord_membership_template", args=["csv"])
+
+    response = client.get(url)
+
+    assert response.content.decode().strip() == (
+        "practice_code,locality_code,sub_locality,valid_from,valid_to,opted_out_on,opt_out_reason"
+    )
+    xlsx = client.get(reverse("admin:localities_importrecord_membership_template", args=["xlsx"]))
+    assert xlsx["Content-Disposition"] == 'attachment; filename="membership-template.xlsx"'
+    assert xlsx.content.startswith(b"PK")
+    assert url in client.get(IMPORT_URL).content.decode()

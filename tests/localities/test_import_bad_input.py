@@ -151,14 +151,14 @@ def test_it_refuses_an_extract_date_in_the_future():
 def test_it_refuses_a_100_mb_file_by_its_size_before_reading_it(tmp_path):
     path = tmp_path / "huge.csv"
     with path.open("wb") as sparse:
-        sparse.truncate(100 * 1024 * 1024)  # all NUL bytes: reading it would give another message
+        sparse.truncate(100_000_000)  # all NUL bytes: reading it would give another message
     before = database_state()
 
     with path.open("rb") as stream:
         record = practice_data_import(stream, file_name="huge.csv")
 
     assert record.status == ImportStatus.REJECTED
-    assert record.reason.startswith("The file is 104.9 MB; the largest file the portal accepts is 52.4 MB.")
+    assert record.reason.startswith("The file is 100.0 MB; the largest file the portal accepts is 50.0 MB.")
     assert (record.sha256, record.format) == ("", "unknown")
     assert database_state() == before
 

@@ -7,6 +7,7 @@ from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
+from localities.importing.progress import DatabaseProgress
 from localities.importing.uploads import practice_data_confirm, practice_data_upload
 from localities.models import ImportRecord, ImportStatus, ListSizeSnapshot
 from localities.tasks import practice_data_import_task
@@ -57,3 +58,16 @@ def test_it_checks_and_imports_on_a_real_worker(bnssg, user_factory):
     assert record.progress == 100
     assert ListSizeSnapshot.objects.count() == 79
     assert ListSizeSnapshot.history.filter(history_user=admin).count() == 79
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_shows_progress_written_from_outside_the_import_transaction():
+    record = ImportRecord.objects.create(file_name="list.csv")
+
+    with DatabaseProgress(record.pk) as progress:
+        progress(0.5)
+        progress(0.6)  # within a second of the last: not written
+
+    record.refresh_from_db()
+    assert record.progress == 50
+    assert record.history.count() == 1  # progress is not history
