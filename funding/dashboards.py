@@ -19,6 +19,7 @@ from localities.population import with_population
 
 from .models import (
     DEAD_STATES,
+    SEPARATE_SCHEMES,
     Evidence,
     EvidenceStatus,
     Release,
@@ -62,10 +63,17 @@ class CcgMoney:
     localities: list[Money] = field(default_factory=list)
 
 
+def lts_tranches() -> QuerySet[Tranche]:
+    return Tranche.objects.filter(active=True, scheme__active=True).exclude(scheme__code__in=SEPARATE_SCHEMES)
+
+
+def lts_releases() -> QuerySet[Release]:
+    """The ledger's LTS money: Improved Access (SEPARATE_SCHEMES) has its own envelope and pages."""
+    return Release.objects.exclude(tranche__scheme__code__in=SEPARATE_SCHEMES)
+
+
 def envelope_terms(today: datetime.date) -> tuple[Decimal, datetime.date]:
-    tranches = Tranche.objects.filter(active=True, scheme__active=True).aggregate(
-        rate=Coalesce(Sum("rate"), ZERO), latest=Max("reference_date")
-    )
+    tranches = lts_tranches().aggregate(rate=Coalesce(Sum("rate"), ZERO), latest=Max("reference_date"))
     return tranches["rate"], tranches["latest"] or today
 
 
@@ -74,7 +82,8 @@ def money_by_ccg(localities: QuerySet[Locality], today: datetime.date) -> tuple[
     money = Coalesce(Sum("amount"), ZERO)
     sums = {
         row["locality_id"]: row
-        for row in Release.objects.filter(locality__in=localities)
+        for row in lts_releases()
+        .filter(locality__in=localities)
         .values("locality_id")
         .annotate(
             proposed=Coalesce(Sum("amount", filter=Q(state=ReleaseState.PROPOSED)), ZERO),
@@ -109,6 +118,7 @@ def paid_over_time(localities: QuerySet[Locality]) -> list[dict]:
     """Money paid per month (by the day it was marked paid), with the running total, in one query."""
     months = (
         ReleaseTransition.objects.filter(to_state=ReleaseState.PAID, release__locality__in=localities)
+        .exclude(release__tranche__scheme__code__in=SEPARATE_SCHEMES)
         .annotate(month=TruncMonth("at"))
         .values("month")
         .annotate(paid=Coalesce(Sum("release__amount"), ZERO))
@@ -137,12 +147,11 @@ class TrancheRow:
 
 def locality_money(locality: Locality, day: datetime.date) -> dict:
     """Each tranche with the locality's live release of it, or what is still missing to open it (4 queries)."""
-    tranches = list(
-        Tranche.objects.filter(active=True, scheme__active=True).select_related("scheme").prefetch_related("gate_items")
-    )
+    tranches = list(lts_tranches().select_related("scheme").prefetch_related("gate_items"))
     releases = {
         r.tranche_id: r
-        for r in Release.objects.filter(locality=locality, kind=ReleaseKind.RELEASE)
+        for r in lts_releases()
+        .filter(locality=locality, kind=ReleaseKind.RELEASE)
         .exclude(state__in=DEAD_STATES)
         .select_related("tranche")
     }
@@ -155,9 +164,11 @@ def locality_money(locality: Locality, day: datetime.date) -> dict:
         missing = [] if release else [item for item in tranche.gate_items.all() if item.pk not in accepted]
         rows.append(TrancheRow(tranche, release, missing))
     # Paid includes adjustments (top-ups and claw-backs) already paid.
-    paid = Release.objects.filter(locality=locality, state=ReleaseState.PAID).aggregate(
-        paid=Coalesce(Sum("amount"), ZERO)
-    )["paid"]
+    paid = (
+        lts_releases()
+        .filter(locality=locality, state=ReleaseState.PAID)
+        .aggregate(paid=Coalesce(Sum("amount"), ZERO))["paid"]
+    )
     on_the_way = sum((r.amount for r in releases.values() if r.state in COMMITTED), ZERO)
     next_row = next((row for row in rows if row.release is None), None)
     return {"locality": locality, "rows": rows, "paid": paid, "on_the_way": on_the_way, "next": next_row, "today": day}

@@ -22,6 +22,7 @@ from localities.population import FIELD_FOR_BASIS, latest_list_size
 
 from .bulk_writes import write_releases
 from .models import (
+    SEPARATE_SCHEMES,
     UNSETTLED_STATES,
     EvaluationRequest,
     Evidence,
@@ -226,10 +227,15 @@ def _propose(tranches: list[Tranche], at: datetime.date, common: dict) -> list[t
     return made
 
 
-def _adjust(common: dict) -> list[tuple[Release, list[Line]]]:
-    """For each paid release without an unsettled adjustment, the top-up or claw-back its figures now call for."""
+def _adjust(common: dict, scope: Q | None = None) -> list[tuple[Release, list[Line]]]:
+    """For each paid release without an unsettled adjustment, the top-up or claw-back its figures now call for.
+
+    `scope` narrows the releases looked at: the LTS evaluation leaves out SEPARATE_SCHEMES, which adjust their own.
+    """
+    if scope is None:
+        scope = ~Q(tranche__scheme__code__in=SEPARATE_SCHEMES)
     paid = list(
-        Release.objects.filter(kind=ReleaseKind.RELEASE, state=ReleaseState.PAID)
+        Release.objects.filter(scope, kind=ReleaseKind.RELEASE, state=ReleaseState.PAID)
         .exclude(adjustments__state__in=UNSETTLED_STATES)
         .select_related("tranche__scheme")
     )
@@ -304,6 +310,7 @@ def evaluate_milestones(at: datetime.date, triggered_by=None, trigger: str = "ni
         consumed = _claim_requests(started)
         tranches = list(
             Tranche.objects.filter(active=True, scheme__active=True)
+            .exclude(scheme__code__in=SEPARATE_SCHEMES)
             .select_related("scheme")
             .prefetch_related("gate_items")
         )

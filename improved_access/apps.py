@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _defaults_ensure(sender, **kwargs) -> None:
+    from .models import defaults_ensure
+
+    defaults_ensure()
 
 
 class ImprovedAccessConfig(AppConfig):
@@ -6,3 +13,7 @@ class ImprovedAccessConfig(AppConfig):
 
     name = "improved_access"
     verbose_name = "Improved Access"
+
+    def ready(self) -> None:
+        # After every migrate (and every flush in tests): the national rules exist, and admin edits stay.
+        post_migrate.connect(_defaults_ensure, sender=self)

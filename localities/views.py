@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from improved_access.permissions import can_view_ia
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import get_locality_for_user, today, visible_localities
 
@@ -91,5 +92,6 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "at": at,
             "date_error": date_error,
             "can_record_governance": can_record_governance(request.user, locality)[0],
+            "can_view_improved_access": can_view_ia(request.user, locality)[0],
         },
     )

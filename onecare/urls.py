@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("onecare.accounts.urls")),
     path("localities/", include("localities.urls")),
     path("funding/", include("funding.urls")),
+    path("improved-access/", include("improved_access.urls")),
     # issue 7 (One Care): added by the helper for testing; the lead keeps them.
     path("onecare/register/", include("onecare.membership.urls")),
     path("onecare/ballots/", include("onecare.ballots.urls")),

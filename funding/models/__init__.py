@@ -4,6 +4,7 @@ from .checklist import ChecklistItem, Phase, Scheme
 from .evidence import Evidence, EvidenceFile, EvidenceStatus, EvidenceTransition
 from .ledger import (
     DEAD_STATES,
+    SEPARATE_SCHEMES,
     UNSETTLED_STATES,
     Basis,
     MilestoneEvaluation,
@@ -19,6 +20,7 @@ from .payment_runs import PaymentRun, PaymentRunState
 
 __all__ = [
     "DEAD_STATES",
+    "SEPARATE_SCHEMES",
     "UNSETTLED_STATES",
     "Basis",
     "MilestoneEvaluation",

@@ -75,6 +75,10 @@ class ReleaseState(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+# Schemes that pay through this ledger but have their own evaluation, envelope and pages (Improved Access:
+# improved_access.payments, one tranche per financial-year quarter). The LTS evaluation and dashboards leave them out.
+SEPARATE_SCHEMES = ["ia"]
+
 # A release in one of these states no longer counts: another may be proposed in its place.
 DEAD_STATES = [ReleaseState.REJECTED, ReleaseState.WITHDRAWN]
 # An adjustment in one of these states is still being decided or paid.
@@ -178,8 +182,8 @@ class Release(models.Model):
 
     @property
     def reference(self) -> str:
-        """The payment reference finance quotes: tranche, locality and release number."""
-        prefix = "ADJ" if self.kind == ReleaseKind.ADJUSTMENT else "LTS"
+        """The payment reference finance quotes: scheme (from the rule applied), tranche, locality, release number."""
+        prefix = "ADJ" if self.kind == ReleaseKind.ADJUSTMENT else str((self.rule or {}).get("scheme") or "lts")
         return f"{prefix}-{self.tranche.code}-{self.locality.code}-{self.pk}".upper()
 
 

@@ -16,10 +16,13 @@ def navigation(request: HttpRequest) -> dict:
         locality = home_locality(user)
         if locality:
             links.append(("Our locality", reverse("localities:detail", args=[locality.code])))
+        if locality and user.has_role(Role.LOCALITY_LEAD):
+            links.append(("Improved Access", reverse("improved_access:status", args=[locality.code])))
     if user.is_superuser or user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN):
         links.append(("Localities", reverse("localities:overview")))
     if user.has_role(Role.COMMISSIONER):
         links.append(("Review evidence", reverse("funding:review-queue")))
+        links.append(("Improved Access", reverse("improved_access:overview")))
     if user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN):
         links.append(("LTS money", reverse("funding:money")))
     if user.has_role(Role.ONECARE_STAFF):

@@ -42,6 +42,8 @@ MEMBERSHIP_MODELS = ["member"]
 BALLOT_MODELS = ["ballot", "elector", "candidate", "vote", "votemark", "decision"]
 BUSINESS_PLAN_MODELS = ["area", "activity", "risk", "incomesource", "incomefigure"]
 LEDGER_MODELS = ["tranche", "release", "milestoneevaluation", "paymentrun"]
+IA_MODELS = ["plan", "session", "declaration", "compliancerule", "paymentterms", "quarterassessment", "activityreturn"]
+IA_RULE_MODELS = ["compliancerule", "paymentterms"]
 EVIDENCE_MODELS = ["evidence", "evidencefile", "evidencetransition", "sentreminder", "evaluationrequest"]
 
 # Model permissions per role, as (app label, action, model names).
@@ -53,11 +55,15 @@ PERMISSIONS: dict[Role, list[tuple[str, str, list[str]]]] = {
         ("funding", "view", CHECKLIST_MODELS + EVIDENCE_MODELS + LEDGER_MODELS),
         ("funding", "add", CHECKLIST_MODELS + ["tranche"]),
         ("funding", "change", CHECKLIST_MODELS + ["tranche"]),
+        ("improved_access", "view", IA_MODELS),
+        ("improved_access", "add", IA_RULE_MODELS),
+        ("improved_access", "change", IA_RULE_MODELS),
     ],
     Role.FINANCE_APPROVER: [
         ("localities", "view", ALL_LOCALITY_MODELS),
         ("funding", "view", CHECKLIST_MODELS + ["evidence", "evaluationrequest"] + LEDGER_MODELS),
         ("funding", "add", ["paymentrun"]),
+        ("improved_access", "view", ["paymentterms", "quarterassessment"]),
     ],
     Role.PRACTICE_MANAGER: [("localities", "view", ALL_LOCALITY_MODELS)],
     Role.LOCALITY_LEAD: [

@@ -129,6 +129,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "funding.evaluation_requests_sweep",
         "schedule": crontab(minute="*/15"),
     },
+    "improved-access-quarterly": {
+        "task": "improved_access.evaluate_improved_access",
+        "schedule": crontab(minute=0, hour=3, day_of_month=1, month_of_year="1,4,7,10"),
+    },
     "funding-deadline-reminders": {
         "task": "funding.deadline_reminders_send",
         "schedule": crontab(hour=7, minute=0),

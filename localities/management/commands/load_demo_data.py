@@ -27,6 +27,7 @@ from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
 from funding.demo import load_demo_evidence, load_demo_releases
+from improved_access.demo import load_demo as load_ia_demo
 from localities.models import (
     Commissioner,
     ListSizeSnapshot,
@@ -159,6 +160,7 @@ class Command(BaseCommand):
             load_demo_evidence()
             load_demo_releases()
             load_onecare_demo()
+            load_ia_demo()
         self.stdout.write(self.summary(loaded, skipped, history_written, created, updated, reference_only))
 
     def demo_users(self) -> tuple[int, int]:

@@ -1,0 +1,57 @@
+"""The IA rules and payment terms are edited here (thresholds, start dates); plans are edited in the portal."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import ActivityReturn, ComplianceRule, PaymentTerms, Plan, QuarterAssessment
+from .models.rules import THRESHOLD_MEANING
+
+
+@admin.register(ComplianceRule)
+class ComplianceRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["kind", "applies_from", "threshold", "evening_starts_at", "active", "note"]
+    list_filter = ["kind", "active"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        meanings = "; ".join(f"{kind.label}: {text}" for kind, text in THRESHOLD_MEANING.items())
+        form.base_fields["threshold"].help_text = meanings
+        return form
+
+
+@admin.register(PaymentTerms)
+class PaymentTermsAdmin(SimpleHistoryAdmin):
+    list_display = ["applies_from", "rate", "reference_date"]
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    """Status changes go through improved_access.transitions and the evaluation, never an admin form."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Plan)
+class PlanAdmin(ReadOnlyAdmin):
+    list_display = ["locality", "phase", "starts_on", "status"]
+    list_filter = ["phase", "status"]
+
+
+@admin.register(QuarterAssessment)
+class QuarterAssessmentAdmin(ReadOnlyAdmin):
+    list_display = ["locality", "quarter", "judged_on", "compliant", "reason"]
+    list_filter = ["quarter", "compliant"]
+    list_select_related = ["locality"]
+
+
+@admin.register(ActivityReturn)
+class ActivityReturnAdmin(ReadOnlyAdmin):
+    list_display = ["locality", "quarter", "rows", "uploaded_at", "superseded"]
+    list_filter = ["quarter", "superseded"]
+    list_select_related = ["locality"]

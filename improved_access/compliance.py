@@ -1,0 +1,192 @@
+"""Whether a locality meets the national IA requirements on a day, rule by rule, with the figure behind each.
+
+Evenings count the time covered by at least one session after the evening start (parallel sessions do
+not add up: the requirement is hours of provision); capacity counts every session's minutes (parallel
+clinicians do add capacity). The timetable is the sessions valid on the day of the plan in force then
+(the locality's latest plan started by that day); the population is the weighted population on the day.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from localities.models import Locality
+from localities.population import with_population
+
+from .models import (
+    ComplianceRule,
+    Declaration,
+    DeclarationKind,
+    DeclarationStatus,
+    Plan,
+    PlanStatus,
+    RuleKind,
+    Session,
+    Weekday,
+)
+
+WEEKDAYS = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY]
+WEEKEND = [Weekday.SATURDAY, Weekday.SUNDAY]
+
+
+@dataclass
+class RuleResult:
+    kind: str
+    name: str
+    passed: bool
+    figures: list[str] = field(default_factory=list)
+    threshold: Decimal | None = None
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "name": self.name, "passed": self.passed, "figures": self.figures}
+
+
+@dataclass
+class Assessment:
+    locality: Locality
+    on: datetime.date
+    plan: Plan | None
+    results: list[RuleResult]
+    weighted_population: Decimal = Decimal(0)
+    weekly_minutes: int = 0
+
+    @property
+    def compliant(self) -> bool:
+        return bool(self.results) and all(r.passed for r in self.results)
+
+    def reason(self) -> str:
+        if self.plan is None:
+            return f"No Improved Access plan in force on {self.on:%d/%m/%Y}."
+        return "; ".join(f"{r.name}: {', '.join(r.figures)}" for r in self.results if not r.passed)
+
+
+def _minute(t: datetime.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def covered_minutes_after(sessions: list[Session], after: datetime.time) -> int:
+    """Minutes from `after` to midnight covered by at least one session (overlaps counted once)."""
+    cut = _minute(after)
+    spans = sorted((max(_minute(s.starts_at), cut), _minute(s.ends_at)) for s in sessions)
+    total, reach = 0, cut
+    for start, end in spans:
+        start = max(start, reach)
+        if end > start:
+            total += end - start
+            reach = end
+    return total
+
+
+def rules_on(day: datetime.date, rules: list[ComplianceRule] | None = None) -> dict[str, ComplianceRule]:
+    """The rule of each kind in force on the day: the active one that applies from the latest date by then."""
+    if rules is None:
+        rules = list(ComplianceRule.objects.filter(active=True, applies_from__lte=day).order_by("applies_from"))
+    in_force = {}
+    for rule in sorted(rules, key=lambda r: r.applies_from):
+        if rule.active and rule.applies_from <= day:
+            in_force[rule.kind] = rule
+    return in_force
+
+
+def _number(value: Decimal) -> str:
+    return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
+
+
+def evenings(rule: ComplianceRule, sessions: list[Session]) -> RuleResult:
+    need = rule.threshold
+    after = rule.evening_starts_at
+    figures, passed = [], True
+    for day in WEEKDAYS:
+        got = covered_minutes_after([s for s in sessions if s.day == day], after)
+        passed &= got >= need
+        figures.append(f"{day.label}: {got} of {_number(need)} minutes after {after:%H:%M}")
+    return RuleResult(rule.kind, "Weekday evenings", passed, figures, need)
+
+
+def weekends(rule: ComplianceRule, sessions: list[Session]) -> RuleResult:
+    need = max(rule.threshold, Decimal(1))
+    figures, passed = [], True
+    for day in WEEKEND:
+        got = sum(s.minutes for s in sessions if s.day == day)
+        passed &= got >= need
+        figures.append(f"{day.label}: {got:,} minutes" if got else f"{day.label}: no sessions")
+    return RuleResult(rule.kind, "Saturday and Sunday", passed, figures, need)
+
+
+def per_thousand(minutes: int, population: Decimal) -> Decimal:
+    """Minutes a week per 1,000 population, exact (compared unrounded against the threshold)."""
+    return Decimal(minutes) * 1000 / population if population else Decimal(0)
+
+
+def capacity(rule: ComplianceRule, sessions: list[Session], population: Decimal) -> RuleResult:
+    minutes = sum(s.minutes for s in sessions)
+    rate = per_thousand(minutes, population)
+    passed = population > 0 and rate >= rule.threshold
+    # Rounded down for display, so a figure shown as 30.0 never fails a threshold of 30.
+    shown = rate.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+    figure = (
+        f"{shown} of {_number(rule.threshold)} minutes a week per 1,000 "
+        f"({minutes:,} minutes for {population:,.0f} weighted patients)"
+    )
+    return RuleResult(rule.kind, "Capacity", passed, [figure], rule.threshold)
+
+
+def _accepted_by(status: str, reviewed_at, on: datetime.date, accepted: str) -> bool:
+    return status == accepted and reviewed_at is not None and timezone.localdate(reviewed_at) <= on
+
+
+def declarations(rule: ComplianceRule, plan: Plan, found: list[Declaration], on: datetime.date) -> RuleResult:
+    """The plan (its timetable) and every declaration accepted by a commissioner by the end of the day."""
+    plan_ok = _accepted_by(plan.status, plan.reviewed_at, on, PlanStatus.ACCEPTED)
+    accepted = {d.kind for d in found if _accepted_by(d.status, d.reviewed_at, on, DeclarationStatus.ACCEPTED)}
+    missing = [kind.label for kind in DeclarationKind if kind not in accepted]
+    figures = ["Plan: accepted" if plan_ok else f"Plan: {plan.get_status_display().lower()}, not accepted"]
+    figures.append(f"Declarations: {len(DeclarationKind) - len(missing)} of {len(DeclarationKind)} accepted")
+    figures += [f"not accepted: {label}" for label in missing]
+    return RuleResult(rule.kind, "Plan and declarations accepted", plan_ok and not missing, figures)
+
+
+def plans_in_force(localities: QuerySet[Locality], on: datetime.date) -> dict[int, Plan]:
+    """Each locality's plan in force on the day, with its sessions valid then and its declarations (3 queries)."""
+    plans = (
+        Plan.objects.filter(locality__in=localities, starts_on__lte=on)
+        .order_by("locality_id", "starts_on")
+        .prefetch_related(
+            Prefetch("sessions", queryset=Session.objects.order_by("day", "starts_at")),
+            "declarations",
+        )
+    )
+    latest = {}
+    for plan in plans:
+        latest[plan.locality_id] = plan
+    return latest
+
+
+def assess_all(localities: QuerySet[Locality], on: datetime.date) -> list[Assessment]:
+    """Every locality's assessment on the day, in a fixed number of queries."""
+    rules = rules_on(on)
+    plans = plans_in_force(localities, on)
+    assessments = []
+    for locality in with_population(localities, on).order_by("name"):
+        plan = plans.get(locality.pk)
+        population = Decimal(locality.weighted_population or 0)
+        sessions = [s for s in plan.sessions.all() if s.holds_on(on)] if plan else []
+        results = []
+        if plan is not None:
+            if RuleKind.EVENINGS in rules:
+                results.append(evenings(rules[RuleKind.EVENINGS], sessions))
+            if RuleKind.WEEKENDS in rules:
+                results.append(weekends(rules[RuleKind.WEEKENDS], sessions))
+            if RuleKind.CAPACITY in rules:
+                results.append(capacity(rules[RuleKind.CAPACITY], sessions, population))
+            if RuleKind.DECLARATIONS in rules:
+                results.append(declarations(rules[RuleKind.DECLARATIONS], plan, list(plan.declarations.all()), on))
+        assessments.append(Assessment(locality, on, plan, results, population, sum(s.minutes for s in sessions)))
+    return assessments
+
+
+def assess(locality: Locality, on: datetime.date) -> Assessment:
+    return assess_all(Locality.objects.filter(pk=locality.pk), on)[0]

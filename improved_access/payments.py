@@ -1,0 +1,206 @@
+"""The quarterly IA payment: one release per compliant locality per financial-year quarter, into the LTS ledger.
+
+Each quarter is a funding Tranche of the "ia" scheme (code "2018Q1", rate and reference date from the
+PaymentTerms in force when the quarter starts), so the ledger's partial unique constraint
+(one live release per locality and tranche) is also "one live IA release per locality and quarter",
+and approvals, payment runs and exports treat IA releases as any other. Amount = rate x weighted
+population at the reference date, rounded half up once; the per-practice lines by largest remainder.
+Compliance is judged on the quarter's first day when run then (the beat task), or on the day it runs
+later in the quarter, or on the quarter's last day when run after it. Idempotent: a locality with a
+live or rejected release for the quarter gets nothing more; a withdrawn one may be proposed afresh.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from funding.bulk_writes import write_releases
+from funding.evaluation import LOCK_KEY, Outcome, _adjust, _release, practice_figures
+from funding.models import Basis, MilestoneEvaluation, Release, ReleaseKind, ReleaseState, Scheme, Tranche
+from localities.models import Locality
+
+from .compliance import Assessment, assess_all
+from .models import PaymentTerms, QuarterAssessment
+from .quarters import FIRST_PAYABLE, Quarter
+
+SCHEME_CODE = "ia"
+SCHEME_NAME = "Improved Access"
+
+
+class IAPaymentError(Exception):
+    """The quarter cannot be evaluated (before the first payable quarter, not started, or no payment terms)."""
+
+
+@dataclass
+class IAOutcome(Outcome):
+    quarter: Quarter | None = None
+    assessments: list[QuarterAssessment] | None = None
+
+
+def payable_on(quarter: Quarter, today: datetime.date) -> datetime.date:
+    """The day compliance is judged for the quarter, when evaluated on `today`."""
+    if quarter < FIRST_PAYABLE:
+        raise IAPaymentError(f"Improved Access is paid from {FIRST_PAYABLE} ({FIRST_PAYABLE.label}), not {quarter}.")
+    if quarter.start > today:
+        raise IAPaymentError(f"{quarter} starts on {quarter.start:%d/%m/%Y}: it cannot be evaluated before then.")
+    return min(today, quarter.end)
+
+
+def terms_for(quarter: Quarter) -> PaymentTerms:
+    terms = PaymentTerms.objects.filter(applies_from__lte=quarter.start).order_by("-applies_from").first()
+    if terms is None:
+        raise IAPaymentError(f"No Improved Access payment terms apply to {quarter}: add them in the admin.")
+    return terms
+
+
+def quarter_tranche(quarter: Quarter) -> Tranche:
+    """The quarter's tranche, made the first time the quarter is evaluated with the terms then in force."""
+    scheme, _ = Scheme.objects.get_or_create(code=SCHEME_CODE, defaults={"name": SCHEME_NAME})
+    tranche = Tranche.objects.filter(scheme=scheme, code=str(quarter)).first()
+    if tranche is None:
+        terms = terms_for(quarter)
+        tranche = Tranche(
+            scheme=scheme,
+            code=str(quarter),
+            name=f"Improved Access {quarter} ({quarter.label})",
+            position=quarter.year * 10 + quarter.number,
+            rate=terms.rate,
+            basis=Basis.WEIGHTED,
+            reference_date=terms.reference_date or quarter.start,
+        )
+        tranche._change_reason = f"Improved Access {quarter}"
+        tranche.save()
+    return tranche
+
+
+def _rule(tranche: Tranche, quarter: Quarter, assessment: Assessment) -> dict:
+    declarations = assessment.plan.declarations.all() if assessment.plan else []
+    return {
+        "scheme": SCHEME_CODE,
+        "tranche": tranche.code,
+        "tranche_id": tranche.pk,
+        "quarter": str(quarter),
+        "rate": str(tranche.rate),
+        "basis": tranche.basis,
+        "reference_date": tranche.reference_date.isoformat(),
+        "judged_on": assessment.on.isoformat(),
+        "plan": assessment.plan.pk if assessment.plan else None,
+        "compliance": [r.as_dict() for r in assessment.results],
+        # Whoever accepted a declaration that made the locality compliant may not approve its payment.
+        "gate_evidence": [
+            {
+                "declaration": d.pk,
+                "kind": d.kind,
+                "accepted_by": d.reviewed_by_id,
+                "accepted_at": d.reviewed_at.isoformat() if d.reviewed_at else None,
+            }
+            for d in declarations
+        ],
+    }
+
+
+def evaluate_improved_access(
+    quarter: Quarter, *, today: datetime.date | None = None, triggered_by=None, trigger: str = "command"
+) -> IAOutcome:
+    """Propose the quarter's release for every compliant locality without one; record why others get none."""
+    judged_on = payable_on(quarter, today or timezone.localdate())
+    started = timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The LTS evaluation's lock: both write the same ledger, so they take turns.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        label = f"improved access {quarter} ({trigger})"
+        evaluation = MilestoneEvaluation.objects.create(
+            at=judged_on, started_at=started, triggered_by=triggered_by, trigger=label[:200]
+        )
+        tranche = quarter_tranche(quarter)
+        assessments = assess_all(Locality.objects.all(), judged_on)
+        taken = {
+            r.locality_id: r
+            for r in Release.objects.filter(tranche=tranche, kind=ReleaseKind.RELEASE).exclude(
+                state=ReleaseState.WITHDRAWN
+            )
+        }
+        due = [a for a in assessments if a.compliant and a.locality.pk not in taken]
+        figures = practice_figures(tranche.reference_date, tranche.basis, [a.locality.pk for a in due])
+        common = {
+            "state": ReleaseState.PROPOSED,
+            "evaluation_id": evaluation.pk,
+            "triggered_by_id": triggered_by.pk if triggered_by else None,
+            "proposed_at": started,
+        }
+        proposed, made_for = [], {}
+        for assessment in due:
+            release, lines = _release(
+                tranche,
+                assessment.locality.pk,
+                figures.get(assessment.locality.pk, []),
+                kind=ReleaseKind.RELEASE,
+                rule=_rule(tranche, quarter, assessment),
+                **common,
+            )
+            if release.amount > 0:
+                proposed.append((release, lines))
+                made_for[assessment.locality.pk] = release
+        adjustments = _adjust(common, Q(tranche__scheme__code=SCHEME_CODE))
+        write_releases(
+            proposed + adjustments,
+            user=triggered_by,
+            reason=f"Proposed by evaluation {evaluation.pk} ({label})",
+            at=started,
+        )
+        records = [
+            _record(evaluation, quarter, a, made_for.get(a.locality.pk), taken.get(a.locality.pk), tranche)
+            for a in assessments
+        ]
+        bulk_create_with_history(
+            records, QuarterAssessment, default_user=triggered_by, default_change_reason=label[:100]
+        )
+        outcome = IAOutcome(
+            evaluation, [r for r, _ in proposed], [r for r, _ in adjustments], quarter=quarter, assessments=records
+        )
+        evaluation.proposed = len(outcome.proposed)
+        evaluation.adjustments = len(outcome.adjustments)
+        evaluation.amount = outcome.amount
+        evaluation.save(update_fields=["proposed", "adjustments", "amount"])
+    return outcome
+
+
+def _record(evaluation, quarter, assessment, made, taken, tranche) -> QuarterAssessment:
+    if made is not None:
+        reason = ""
+    elif not assessment.compliant:
+        reason = assessment.reason()
+    elif taken is not None:
+        reason = f"Already {taken.get_state_display().lower()} for {quarter}: {taken.reference}."
+    else:
+        reason = f"No weighted population at {tranche.reference_date:%d/%m/%Y}: nothing to pay."
+    return QuarterAssessment(
+        evaluation=evaluation,
+        locality=assessment.locality,
+        quarter=str(quarter),
+        judged_on=assessment.on,
+        compliant=assessment.compliant,
+        results=[r.as_dict() for r in assessment.results],
+        reason=reason,
+        release=made or taken,
+    )
+
+
+def evaluate_improved_access_by_ids(
+    quarter: str | None = None, triggered_by_id: int | None = None, trigger: str = "quarterly"
+) -> str:
+    """What the Celery task calls: the quarter (default: the one today falls in) and ids in, the summary out."""
+    from onecare.accounts.models import User
+
+    which = Quarter.parse(quarter) if quarter else Quarter.of(timezone.localdate())
+    user = User.objects.filter(pk=triggered_by_id).first() if triggered_by_id else None
+    try:
+        return evaluate_improved_access(which, triggered_by=user, trigger=trigger).summary_line()
+    except IAPaymentError as error:
+        return f"skipped: {error}"

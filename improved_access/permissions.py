@@ -1,0 +1,92 @@
+"""Who may do what with IA plans: can_<verb>(user, ...) -> (allowed, reason). Views and transitions both ask."""
+
+from localities.models import Locality
+from onecare.accounts.roles import Role
+from onecare.accounts.scoping import get_locality_for_user, visible_localities
+
+from .models import Declaration, DeclarationStatus, Plan, PlanStatus
+
+Answer = tuple[bool, str]
+
+EDITABLE = [PlanStatus.DRAFT, PlanStatus.RETURNED]
+REVIEWABLE_DECLARATIONS = [DeclarationStatus.SUBMITTED]
+
+
+def can_view_ia(user, locality: Locality) -> Answer:
+    """Locality leads of the locality and commissioners of its CCG lineage (and those who see everything)."""
+    if not (user.is_authenticated and user.is_active):
+        return False, "Sign in to see Improved Access."
+    if not user.has_role(Role.LOCALITY_LEAD, Role.COMMISSIONER) and not user.is_superuser:
+        return False, "Only locality leads and commissioners see Improved Access."
+    if not visible_localities(user).filter(pk=locality.pk).exists():
+        return False, "You cannot see this locality."
+    return True, ""
+
+
+def get_ia_locality_for_user(user, code: str) -> Locality:
+    """The locality if the user may see its IA (404 for outsiders, as get_locality_for_user)."""
+    from django.core.exceptions import PermissionDenied
+
+    locality = get_locality_for_user(user, code)
+    allowed, why = can_view_ia(user, locality)
+    if not allowed:
+        raise PermissionDenied(why)
+    return locality
+
+
+def is_lead_of(user, locality: Locality) -> bool:
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.has_role(Role.LOCALITY_LEAD)
+        and user.locality_id == locality.pk
+    )
+
+
+def is_commissioner_of(user, locality: Locality) -> bool:
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.has_role(Role.COMMISSIONER)
+        and visible_localities(user).filter(pk=locality.pk).exists()
+    )
+
+
+def can_edit_plan(user, plan: Plan) -> Answer:
+    if not is_lead_of(user, plan.locality):
+        return False, "Only the locality's leads can change its Improved Access plan."
+    if plan.status not in EDITABLE:
+        return False, f"A plan that is {plan.get_status_display().lower()} cannot be changed."
+    return True, ""
+
+
+def can_submit_plan(user, plan: Plan) -> Answer:
+    return can_edit_plan(user, plan)
+
+
+def can_review_plan(user, plan: Plan) -> Answer:
+    if not is_commissioner_of(user, plan.locality):
+        return False, "Only a commissioner for this locality can accept its plan."
+    if plan.submitted_by_id == user.pk:
+        return False, "You cannot review a plan you submitted."
+    if plan.status != PlanStatus.SUBMITTED:
+        return False, f"A plan that is {plan.get_status_display().lower()} cannot be reviewed."
+    return True, ""
+
+
+def can_edit_declaration(user, declaration: Declaration) -> Answer:
+    if not is_lead_of(user, declaration.plan.locality):
+        return False, "Only the locality's leads can change its declarations."
+    if declaration.status not in (DeclarationStatus.DRAFT, DeclarationStatus.RETURNED):
+        return False, f"A declaration that is {declaration.get_status_display().lower()} cannot be changed."
+    return True, ""
+
+
+def can_review_declaration(user, declaration: Declaration) -> Answer:
+    if not is_commissioner_of(user, declaration.plan.locality):
+        return False, "Only a commissioner for this locality can accept its declarations."
+    if declaration.submitted_by_id == user.pk:
+        return False, "You cannot review a declaration you submitted."
+    if declaration.status not in REVIEWABLE_DECLARATIONS:
+        return False, f"A declaration that is {declaration.get_status_display().lower()} cannot be reviewed."
+    return True, ""

@@ -1,0 +1,202 @@
+"""Portal pages for Improved Access: a locality's status, its plan and declarations, activity returns, and the
+commissioners' overview. Views fetch through get_ia_locality_for_user (404 outsiders, 403 other roles)
+and change things only through improved_access.transitions and improved_access.editing."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from onecare.accounts.roles import Role
+from onecare.accounts.scoping import today, visible_localities
+
+from . import permissions, transitions
+from .activity import ActivityRejected, activity_import, utilisation
+from .compliance import assess
+from .editing import plan_ensure, session_add, session_remove
+from .forms import ActivityForm, EvidenceForm, ReviewForm, SessionForm
+from .models import Declaration, DeclarationKind, Phase, Plan, Session
+from .quarters import Quarter
+from .status import overview as overview_rows
+from .status import trend
+from .transitions import IATransitionNotAllowed
+
+TAG = {
+    "draft": "nhsuk-tag--grey",
+    "submitted": "nhsuk-tag--blue",
+    "accepted": "nhsuk-tag--green",
+    "returned": "nhsuk-tag--red",
+}
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.has_role(Role.LOCALITY_LEAD) and user.locality_id and not user.has_role(Role.COMMISSIONER):
+        return redirect("improved_access:status", code=user.locality.code)
+    if not (user.is_superuser or user.has_role(Role.COMMISSIONER)):
+        raise PermissionDenied("Only commissioners see the Improved Access overview.")
+    quarter, rows = overview_rows(visible_localities(user), today())
+    return render(request, "improved_access/overview.html", {"quarter": quarter, "rows": rows, "today": today()})
+
+
+def _plans(locality) -> dict[int, Plan]:
+    return {p.phase: p for p in Plan.objects.filter(locality=locality)}
+
+
+@login_required
+def status(request: HttpRequest, code: str) -> HttpResponse:
+    locality = permissions.get_ia_locality_for_user(request.user, code)
+    day = today()
+    quarter = Quarter.of(day)
+    total, sessions = utilisation(locality, quarter)
+    plans = _plans(locality)
+    return render(
+        request,
+        "improved_access/status.html",
+        {
+            "locality": locality,
+            "assessment": assess(locality, day),
+            "points": trend(locality, day),
+            "phase_plans": [(value, label, plans.get(value)) for value, label in Phase.choices],
+            "quarter": quarter,
+            "utilisation": total,
+            "session_use": sessions,
+            "is_lead": permissions.is_lead_of(request.user, locality),
+            "today": day,
+            "tags": TAG,
+        },
+    )
+
+
+def _plan_for(request, code: str, phase: int) -> Plan:
+    locality = permissions.get_ia_locality_for_user(request.user, code)
+    if phase not in Phase.values:
+        raise PermissionDenied("No such phase.")
+    plan = Plan.objects.filter(locality=locality, phase=phase).select_related("locality").first()
+    if plan is None:
+        if not permissions.is_lead_of(request.user, locality):
+            raise PermissionDenied("The locality has no plan for this phase yet.")
+        plan = plan_ensure(locality, phase, actor=request.user)
+    return plan
+
+
+@login_required
+def plan(request: HttpRequest, code: str, phase: int) -> HttpResponse:
+    the_plan = _plan_for(request, code, phase)
+    user = request.user
+    form, review = SessionForm(initial={"valid_from": the_plan.starts_on}), ReviewForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "add-session":
+                form = SessionForm(request.POST)
+                if form.is_valid():
+                    session_add(the_plan, actor=user, **form.cleaned_data)
+                    messages.success(request, "Session added.")
+                    return redirect(request.path)
+            elif action == "remove-session":
+                session = get_object_or_404(Session, plan=the_plan, pk=request.POST.get("session"))
+                session_remove(session, actor=user)
+                messages.success(request, "Session removed.")
+                return redirect(request.path)
+            elif action == "submit":
+                transitions.plan_submit(the_plan, actor=user)
+                messages.success(request, "Plan submitted to the commissioners.")
+                return redirect(request.path)
+            elif action == "review":
+                review = ReviewForm(request.POST)
+                if review.is_valid():
+                    if review.cleaned_data["decision"] == "accept":
+                        transitions.plan_accept(the_plan, actor=user)
+                    else:
+                        transitions.plan_return(the_plan, actor=user, reason=review.cleaned_data["reason"])
+                    messages.success(request, "Decision recorded.")
+                    return redirect(request.path)
+            else:
+                raise PermissionDenied("Unknown action.")
+        except IATransitionNotAllowed as error:
+            raise PermissionDenied(str(error)) from None
+    the_plan = Plan.objects.prefetch_related("sessions", "declarations").select_related("locality").get(pk=the_plan.pk)
+    return render(
+        request,
+        "improved_access/plan.html",
+        {
+            "plan": the_plan,
+            "locality": the_plan.locality,
+            "form": form,
+            "review": review,
+            "can_edit": permissions.can_edit_plan(user, the_plan)[0],
+            "can_review": permissions.can_review_plan(user, the_plan)[0],
+            "tags": TAG,
+        },
+    )
+
+
+@login_required
+def declaration(request: HttpRequest, code: str, phase: int, kind: str) -> HttpResponse:
+    the_plan = _plan_for(request, code, phase)
+    if kind not in DeclarationKind.values:
+        raise PermissionDenied("No such declaration.")
+    item = get_object_or_404(Declaration.objects.select_related("plan__locality"), plan=the_plan, kind=kind)
+    user = request.user
+    form, review = EvidenceForm(initial={"evidence": item.evidence}), ReviewForm()
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "submit":
+                form = EvidenceForm(request.POST)
+                if form.is_valid():
+                    transitions.declaration_submit(item, actor=user, evidence=form.cleaned_data["evidence"])
+                    messages.success(request, "Declaration submitted to the commissioners.")
+                    return redirect(request.path)
+            elif request.POST.get("action") == "review":
+                review = ReviewForm(request.POST)
+                if review.is_valid():
+                    if review.cleaned_data["decision"] == "accept":
+                        transitions.declaration_accept(item, actor=user)
+                    else:
+                        transitions.declaration_return(item, actor=user, reason=review.cleaned_data["reason"])
+                    messages.success(request, "Decision recorded.")
+                    return redirect(request.path)
+            else:
+                raise PermissionDenied("Unknown action.")
+        except IATransitionNotAllowed as error:
+            raise PermissionDenied(str(error)) from None
+    return render(
+        request,
+        "improved_access/declaration.html",
+        {
+            "plan": the_plan,
+            "locality": the_plan.locality,
+            "declaration": item,
+            "form": form,
+            "review": review,
+            "can_edit": permissions.can_edit_declaration(user, item)[0],
+            "can_review": permissions.can_review_declaration(user, item)[0],
+            "tags": TAG,
+        },
+    )
+
+
+@login_required
+def activity(request: HttpRequest, code: str) -> HttpResponse:
+    locality = permissions.get_ia_locality_for_user(request.user, code)
+    if not permissions.is_lead_of(request.user, locality):
+        raise PermissionDenied("Only the locality's leads return its activity.")
+    form, problems = ActivityForm(initial={"quarter": str(Quarter.of(today()))}), []
+    if request.method == "POST":
+        form = ActivityForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                done = activity_import(
+                    locality, form.cleaned_data["quarter"], upload.file, actor=request.user, file_name=upload.name
+                )
+            except ActivityRejected as error:
+                problems = error.lines()
+            else:
+                messages.success(request, f"{done.rows} rows of {done.quarter} activity imported.")
+                return redirect(reverse("improved_access:status", args=[locality.code]))
+    return render(request, "improved_access/activity.html", {"locality": locality, "form": form, "problems": problems})

@@ -1,0 +1,18 @@
+"""IA tests: a locality with a known weighted population (20,000 at 1 January 2018)."""
+
+import datetime
+
+import pytest
+
+from tests.localities.factories import LocalityFactory
+
+ON = datetime.date(2018, 4, 2)
+
+
+@pytest.fixture
+def locality(bnssg, make_member_practice):
+    """Two practices, 10,000 weighted patients each."""
+    south = LocalityFactory(code="sbris", name="South Bristol", commissioner=bnssg)
+    make_member_practice(south, patients=9_000, weighted=10_000)
+    make_member_practice(south, patients=9_500, weighted=10_000)
+    return south
