@@ -223,7 +223,7 @@ def reset_ledger() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE funding_releasetransition, funding_releaseline, funding_historicalrelease, funding_release, "
-            "funding_milestoneevaluation"
+            "funding_milestoneevaluation CASCADE"
         )
 
 
@@ -323,6 +323,15 @@ def run() -> None:
     print(
         f"queries: {small_queries} at {SMALL:,} localities ({len(small_outcome.proposed)} releases), "
         f"{queries} at {LOCALITIES:,} localities ({len(outcome.proposed):,} releases)"
+    )
+    ratio = evaluate_s / aggregate_s
+    print()
+    print("| measure | value | target | met |")
+    print("|---|---:|---|---|")
+    print(f"| evaluation / SQL aggregate | {ratio:.1f}x | <= 3x | {'yes' if ratio <= 3 else '**no**'} |")
+    print(
+        f"| queries at {SMALL:,} / {LOCALITIES:,} localities | {small_queries} / {queries} | equal | "
+        f"{'yes' if small_queries == queries else '**no**'} |"
     )
 
 

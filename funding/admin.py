@@ -63,7 +63,7 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
 @admin.register(Evidence)
 class EvidenceAdmin(ReadOnlyAdmin):
     list_display = ["locality", "item", "status", "submitted_at", "review_link"]
-    list_filter = ["status", "item__phase", "locality"]
+    list_filter = ["status", "item__phase", ("locality", admin.RelatedOnlyFieldListFilter)]  # the user's, not all
     list_select_related = ["locality", "item"]
 
     @admin.display(description="Review")

@@ -77,7 +77,14 @@ class TrancheAdmin(SimpleHistoryAdmin):
 @admin.register(Release)
 class ReleaseAdmin(SimpleHistoryAdmin):
     list_display = ["reference", "locality", "tranche", "kind", "amount", "state", "proposed_at"]
-    list_filter = ["state", ("locality__commissioner", admin.RelatedOnlyFieldListFilter), "locality", "tranche", "kind"]
+    # Only the localities (and commissioners) with releases the user can see: England has 1,250 localities.
+    list_filter = [
+        "state",
+        ("locality__commissioner", admin.RelatedOnlyFieldListFilter),
+        ("locality", admin.RelatedOnlyFieldListFilter),
+        "tranche",
+        "kind",
+    ]
     list_select_related = ["locality", "tranche"]
     search_fields = ["locality__name", "locality__code"]
     actions = ["approve_selected", "authorise_selected", "reject_selected"]

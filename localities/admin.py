@@ -141,7 +141,7 @@ class LocalityMembershipAdmin(ScopedToLocalityAdmin):
     list_filter = ["locality", "valid_to"]
     search_fields = ["practice__code", "practice__name"]
     autocomplete_fields = ["practice", "locality"]
-    list_select_related = ["practice", "locality", "sub_locality"]
+    list_select_related = ["practice", "locality", "sub_locality__locality"]
 
 
 @admin.register(Representative)
