@@ -17,22 +17,17 @@ database it creates and drops, so it never touches existing data.
 import datetime
 import io
 import os
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, and bench.support
+from bench.support import REPEATS, ROOT, benchmark_database, timed
+
 LOCALITIES = 1_250
 PRACTICES = 6_500
 SMALL = 125
-REPEATS = 5
 AT = datetime.date.today()  # the evidence is accepted as the data is built
 
 # The same (tranche, locality, amount) set as evaluate_milestones' proposals, in one statement.
@@ -71,80 +66,6 @@ WITH tr AS (
 )
 SELECT tranche_id, locality_id, round(rate * patients, 2) FROM population WHERE rate * patients > 0
 """
-
-
-# --- the database: a scratch database on DATABASE_URL's server, or on a throwaway cluster ------------
-
-
-def _user_exists(name: str) -> bool:
-    import pwd
-
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
-
-
-def throwaway_postgres():
-    bindirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True)
-    bindir = next((d for d in bindirs if (d / "initdb").exists()), None)
-    if bindir is None:
-        sys.exit("No PostgreSQL server binaries (initdb) found: set DATABASE_URL or install PostgreSQL.")
-    directory = Path(tempfile.mkdtemp(prefix="bench-pg.", dir="/tmp"))
-    directory.chmod(0o755)
-    as_owner = []
-    if os.geteuid() == 0:  # PostgreSQL will not run as root
-        owner = "postgres" if shutil.which("runuser") and _user_exists("postgres") else "nobody"
-        shutil.chown(directory, owner)
-        as_owner = ["runuser", "-u", owner, "--"]
-    data, log = directory / "data", directory / "postgres.log"
-    subprocess.run(  # noqa: S603 - a fixed argv built here, no outside input
-        [*as_owner, bindir / "initdb", f"--pgdata={data}", "--username=postgres", "--auth=trust", "--encoding=UTF8"]
-        + ["--no-locale", "--no-sync"],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-c listen_addresses='' -k {directory} -p 5432 -c fsync=off -c full_page_writes=off "
-    options += "-c synchronous_commit=off"
-    subprocess.run(  # noqa: S603 - a fixed argv built here, no outside input
-        [*as_owner, bindir / "pg_ctl", f"--pgdata={data}", f"--log={log}", "--wait", "--timeout=60", "--silent"]
-        + ["-o", options, "start"],
-        check=True,
-    )
-
-    def stop():
-        subprocess.run(  # noqa: S603 - a fixed argv built here, no outside input
-            [*as_owner, bindir / "pg_ctl", f"--pgdata={data}", "--mode=immediate", "--wait", "--silent", "stop"],
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(directory, ignore_errors=True)
-
-    return f"postgres://postgres@/postgres?host={directory}&port=5432", stop
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def scratch_database(server_url: str):
-    import psycopg
-
-    name = f"bench_evaluate_milestones_{os.getpid()}"
-    conninfo = with_database(server_url, "postgres").replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(conninfo, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(conninfo, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return with_database(server_url, name), drop
 
 
 # --- the data -------------------------------------------------------------------------------------------
@@ -228,17 +149,6 @@ def reset_ledger() -> None:
 
 
 # --- the measurements ---------------------------------------------------------------------------------
-
-
-def timed(function, before=None, repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        if before:
-            before()
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def evaluate():
@@ -338,18 +248,9 @@ def run() -> None:
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onecare.settings.test")
     os.chdir(ROOT)
-    stop_server = None
-    server_url = os.environ.get("DATABASE_URL", "")
-    if not server_url.startswith("postgres"):
-        server_url, stop_server = throwaway_postgres()
-    url, drop = scratch_database(server_url)
-    os.environ["DATABASE_URL"] = url
-    try:
+    with benchmark_database("evaluate_milestones") as url:
+        os.environ["DATABASE_URL"] = url
         run()
-    finally:
-        drop()
-        if stop_server:
-            stop_server()
 
 
 if __name__ == "__main__":

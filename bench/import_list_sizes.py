@@ -17,20 +17,17 @@ import io
 import json
 import os
 import resource
-import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, and bench.support
+from bench.support import ROOT, benchmark_database, timed
+
 NATIONAL = ROOT / "tests" / "data" / "imports" / "gp-reg-pat-prac-all_01JAN2021.csv"
 AREA = ["11H", "11T", "12A", "15C"]
-REPEATS = 5
 SYNTHETIC_ROWS = 1_000_000
 PORTAL_TABLES = [
     "localities_listsizesnapshot",
@@ -44,112 +41,7 @@ PORTAL_TABLES = [
 ]
 
 
-# --- the database: a scratch database on DATABASE_URL's server, or on a throwaway cluster ------------
-
-
-def throwaway_postgres() -> tuple[str, callable]:
-    bindirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True)
-    bindir = next((d for d in bindirs if (d / "initdb").exists()), None)
-    if bindir is None:
-        sys.exit("No PostgreSQL server binaries (initdb) found: set DATABASE_URL or install PostgreSQL.")
-    directory = Path(tempfile.mkdtemp(prefix="bench-pg.", dir="/tmp"))
-    directory.chmod(0o755)
-    as_owner = []
-    if os.geteuid() == 0:  # PostgreSQL will not run as root
-        owner = "postgres" if shutil.which("runuser") and _user_exists("postgres") else "nobody"
-        shutil.chown(directory, owner)
-        as_owner = ["runuser", "-u", owner, "--"]
-    data, log = directory / "data", directory / "postgres.log"
-    subprocess.run(  # noqa: S603 (fixed arguments, no shell)
-        [
-            *as_owner,
-            bindir / "initdb",
-            f"--pgdata={data}",
-            "--username=postgres",
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--no-locale",
-            "--no-sync",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    options = (
-        f"-c listen_addresses='' -k {directory} -p 5432 -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
-    )
-    subprocess.run(  # noqa: S603 (fixed arguments, no shell)
-        [
-            *as_owner,
-            bindir / "pg_ctl",
-            f"--pgdata={data}",
-            f"--log={log}",
-            "--wait",
-            "--timeout=60",
-            "--silent",
-            "-o",
-            options,
-            "start",
-        ],
-        check=True,
-    )
-
-    def stop():
-        subprocess.run(  # noqa: S603 (fixed arguments, no shell)
-            [*as_owner, bindir / "pg_ctl", f"--pgdata={data}", "--mode=immediate", "--wait", "--silent", "stop"],
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(directory, ignore_errors=True)
-
-    return f"postgres://postgres@/postgres?host={directory}&port=5432", stop
-
-
-def _user_exists(name: str) -> bool:
-    import pwd
-
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def scratch_database(server_url: str) -> tuple[str, callable]:
-    import psycopg
-
-    name = f"bench_import_list_sizes_{os.getpid()}"
-    conninfo = with_database(server_url, "postgres").replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(conninfo, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(conninfo, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return with_database(server_url, name), drop
-
-
 # --- the measurements ---------------------------------------------------------------------------------
-
-
-def timed(function, repeats: int = REPEATS, before=None) -> float:
-    """The median wall-clock seconds of `function` over `repeats` runs (each after `before`)."""
-    times = []
-    for _ in range(repeats):
-        if before:
-            before()
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def reset_portal_tables() -> None:
@@ -382,18 +274,9 @@ def main() -> None:
     if sys.argv[1:2] == ["--memory-child"]:
         memory_child(sys.argv[2])
         return
-    stop_server = None
-    server_url = os.environ.get("DATABASE_URL", "")
-    if not server_url.startswith("postgres"):
-        server_url, stop_server = throwaway_postgres()
-    url, drop = scratch_database(server_url)
-    os.environ["DATABASE_URL"] = url
-    try:
+    with benchmark_database("import_list_sizes") as url:
+        os.environ["DATABASE_URL"] = url
         run()
-    finally:
-        drop()
-        if stop_server:
-            stop_server()
 
 
 if __name__ == "__main__":

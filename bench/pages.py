@@ -28,8 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, and bench.support
+from bench.support import ROOT, benchmark_database
+
 SIZE = ["--practices", "6500", "--localities", "1250", "--quarters", "20"]
 CONNECTIONS = 8
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
@@ -271,19 +272,8 @@ def main() -> None:
     os.chdir(ROOT)
     if not shutil_which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
-    from bench.evaluate_milestones import scratch_database, throwaway_postgres
-
-    stop_server = None
-    server_url = os.environ.get("DATABASE_URL", "")
-    if not server_url.startswith("postgres"):
-        server_url, stop_server = throwaway_postgres()
-    url, drop = scratch_database(server_url)
-    try:
+    with benchmark_database("pages") as url:
         run(url)
-    finally:
-        drop()
-        if stop_server:
-            stop_server()
 
 
 def shutil_which(name: str) -> str | None:

@@ -10,6 +10,7 @@ admin.site.index_title = "Administration"
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("onecare.accounts.urls")),
+    path("accounts/two-factor/", include("onecare.security.urls")),
     path("localities/", include("localities.urls")),
     path("funding/", include("funding.urls")),
     path("improved-access/", include("improved_access.urls")),

@@ -40,7 +40,9 @@ from localities.models import (
 )
 from onecare.accounts.models import User
 from onecare.accounts.roles import STAFF_ROLES, Role, sync_role_groups
+from onecare.ballots.demo import DEMO_PEOPLE as ONECARE_DEMO_PEOPLE
 from onecare.ballots.demo import load_demo as load_onecare_demo
+from onecare.security.twofactor import demo_devices_seed
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 REFERENCE_FIXTURES = [
@@ -161,6 +163,9 @@ class Command(BaseCommand):
             load_demo_releases()
             load_onecare_demo()
             load_ia_demo()
+            # The demo staff sign in with the published demo TOTP secret (README, "Demo logins").
+            demo_usernames = [spec.username for spec in DEMO_USERS] + [person[0] for person in ONECARE_DEMO_PEOPLE]
+            demo_devices_seed(User.objects.filter(username__in=demo_usernames))
         self.stdout.write(self.summary(loaded, skipped, history_written, created, updated, reference_only))
 
     def demo_users(self) -> tuple[int, int]:

@@ -1,0 +1,300 @@
+"""Every URL of the project, requested by anonymous visitors and by every role, about their own
+locality/CCG and about another: each answers as the table below says.
+
+A new URL pattern without a row here (or, in the admin, without its model in ADMIN_VIEWERS) fails
+`test_it_has_an_answer_for_every_url_pattern`. To add one: give it a row in MATRIX and, if it takes
+parameters other than a locality `code`, a builder in KWARGS. `MATRIX_PRINT=1 pytest
+tests/security/test_access_matrix.py -s` prints what each person actually gets, in the table's format.
+
+Cells: 200/403/404/405 an answer with that status; 302 a redirect (not to log-in); "login" a redirect
+to the portal's log-in; "own/other" the answers about the person's own locality and about another.
+Pages reached before the second factor are covered in test_two_factor.py; here staff have passed it.
+"""
+
+import os
+from collections.abc import Callable
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+
+from onecare.accounts.roles import Role
+from tests.security.conftest import login_verified
+from tests.security.urls import Pattern, all_patterns
+from tests.security.world import ANONYMOUS, PEOPLE, build_world
+
+COLUMNS = ["anonymous", "commissioner", "finance", "manager", "lead", "data-admin", "onecare", "scrutineer"]
+COLUMN_OF = dict(zip(PEOPLE, COLUMNS, strict=True))
+
+# fmt: off
+MATRIX_TABLE = """
+url name                                anonymous commissioner finance manager lead    data-admin onecare scrutineer
+home                                    login     302          302     302     302     302        302     302
+accounts:login                          200       302          302     302     302     302        302     302
+accounts:logout                         405       405          405     405     405     405        405     405
+accounts:password-change                login     200          200     200     200     200        200     200
+accounts:password-change-done           login     200          200     200     200     200        200     200
+security:setup                          login     302          302     302     302     302        302     302
+security:verify                         login     302          302     302     302     302        302     302
+localities:overview                     login     200          200     403     403     200        403     403
+localities:detail                       login     200/404      200/404 200/404 200/404 200        404     404
+localities:governance                   login     200/404      200/404 200/404 200/404 200        404     404
+localities:vehicle-edit                 login     200/404      403/404 403/404 200/404 403        404     404
+localities:representative-add           login     200/404      403/404 403/404 200/404 403        404     404
+localities:representative-end           login     200/404      403/404 403/404 200/404 403        404     404
+localities:sub-locality-add             login     200/404      403/404 403/404 200/404 403        404     404
+localities:sub-locality-rename          login     200/404      403/404 403/404 200/404 403        404     404
+localities:membership-sub-locality      login     200/404      403/404 403/404 200/404 403        404     404
+localities:membership-opt-out           login     200/404      403/404 403/404 200/404 403        404     404
+localities:membership-opt-back-in       login     200/404      403/404 403/404 200/404 403        404     404
+funding:review-queue                    login     200          403     403     403     403        403     403
+funding:review                          login     200/404      403     403     403     403        403     403
+funding:money                           login     200          200     200     200     200        200     200
+funding:file                            login     200/404      200/404 200/404 200/404 200        404     404
+funding:checklist                       login     200/404      200/404 200/404 200/404 200        404     404
+funding:item                            login     200/404      200/404 200/404 200/404 200        404     404
+improved_access:overview                login     200          403     403     302     403        403     403
+improved_access:status                  login     200/404      403/404 403/404 200/404 403        404     404
+improved_access:activity                login     403/404      403/404 403/404 200/404 403        404     404
+improved_access:plan                    login     403/404      403/404 403/404 200/404 403        404     404
+improved_access:declaration             login     403/404      403/404 403/404 200/404 403        404     404
+membership:register                     login     403          403     403     403     403        200     403
+membership:register-export              login     403          403     403     403     403        200     403
+ballots:list                            login     403          403     200     403     403        200     200
+ballots:detail                          login     404          404     200     404     404        200     200
+ballots:record                          login     404          404     403     404     404        200     403
+ballots:results                         login     404          404     200     404     404        200     200
+ballots:certify                         login     405          405     405     405     405        405     405
+ballots:decisions                       login     200/404      200/404 200/404 200/404 200        200     200
+businessplan:plan                       login     403          403     200     403     403        200     200
+admin:index                             login     200          200     login   login   200        200     login
+admin:login                             200       302          302     200     200     302        302     200
+admin:logout                            302       405          405     302     302     405        405     302
+admin:password_change                   login     200          200     login   login   200        200     login
+admin:password_change_done              login     200          200     login   login   200        200     login
+admin:autocomplete                      login     403          403     login   login   403        403     login
+admin:jsi18n                            login     200          200     login   login   200        200     login
+admin:view_on_site                      login     404          404     login   login   404        404     login
+admin:app_list                          login     200          200     login   login   200        200     login
+admin/(?P<url>.*)$                      login     404          404     login   login   404        404     login
+"""
+# fmt: on
+
+# Per model admin: the roles whose staff accounts get its change list (200); other staff get 403,
+# everyone else the admin's log-in. Its other pages (add, change, delete, history, import, export,
+# custom views) must not answer 200 to a role that cannot see the change list, nor fail with a 500.
+COMMISSIONERS = {Role.COMMISSIONER, Role.FINANCE_APPROVER}
+ADMIN_VIEWERS: dict[str, set[Role]] = {
+    "accounts.user": set(),
+    "auth.group": set(),
+    "axes.accessattempt": set(),
+    "axes.accessfailurelog": set(),
+    "axes.accesslog": set(),
+    "otp_totp.totpdevice": set(),
+    "localities.commissioner": COMMISSIONERS | {Role.DATA_ADMIN},
+    "localities.practice": COMMISSIONERS | {Role.DATA_ADMIN, Role.ONECARE_STAFF},
+    "localities.practicecommissioner": COMMISSIONERS | {Role.DATA_ADMIN},
+    "localities.listsizesnapshot": COMMISSIONERS | {Role.DATA_ADMIN, Role.ONECARE_STAFF},
+    "localities.locality": COMMISSIONERS | {Role.DATA_ADMIN, Role.ONECARE_STAFF},
+    "localities.localityvehicle": COMMISSIONERS | {Role.DATA_ADMIN},
+    "localities.sublocality": COMMISSIONERS | {Role.DATA_ADMIN},
+    "localities.localitymembership": COMMISSIONERS | {Role.DATA_ADMIN, Role.ONECARE_STAFF},
+    "localities.representative": COMMISSIONERS | {Role.DATA_ADMIN},
+    "localities.importrecord": {Role.COMMISSIONER, Role.DATA_ADMIN},
+    "funding.scheme": COMMISSIONERS | {Role.DATA_ADMIN},
+    "funding.phase": COMMISSIONERS | {Role.DATA_ADMIN},
+    "funding.checklistitem": COMMISSIONERS | {Role.DATA_ADMIN},
+    "funding.evidence": COMMISSIONERS | {Role.DATA_ADMIN},
+    "funding.evidencefile": {Role.COMMISSIONER, Role.DATA_ADMIN},
+    "funding.evidencetransition": {Role.COMMISSIONER, Role.DATA_ADMIN},
+    "funding.sentreminder": {Role.COMMISSIONER, Role.DATA_ADMIN},
+    "funding.evaluationrequest": COMMISSIONERS | {Role.DATA_ADMIN},
+    "funding.tranche": COMMISSIONERS | {Role.DATA_ADMIN},
+    "funding.milestoneevaluation": COMMISSIONERS | {Role.DATA_ADMIN},
+    "funding.release": COMMISSIONERS | {Role.DATA_ADMIN},
+    "funding.paymentrun": COMMISSIONERS | {Role.DATA_ADMIN},
+    "improved_access.plan": {Role.COMMISSIONER},
+    "improved_access.compliancerule": {Role.COMMISSIONER},
+    "improved_access.paymentterms": COMMISSIONERS,
+    "improved_access.activityreturn": {Role.COMMISSIONER},
+    "improved_access.quarterassessment": COMMISSIONERS,
+    "membership.member": {Role.ONECARE_STAFF},
+    "ballots.ballot": {Role.ONECARE_STAFF},
+    "ballots.decision": {Role.ONECARE_STAFF},
+    "businessplan.area": {Role.ONECARE_STAFF},
+    "businessplan.activity": {Role.ONECARE_STAFF},
+    "businessplan.incomesource": {Role.ONECARE_STAFF},
+    "businessplan.risk": {Role.ONECARE_STAFF},
+}
+ADMIN_STAFF = {Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN, Role.ONECARE_STAFF}
+
+
+def parse(table: str) -> dict[str, dict[str, str]]:
+    lines = [line.split() for line in table.strip().splitlines()]
+    header, rows = lines[0][2:], lines[1:]
+    assert header == COLUMNS
+    return {row[0]: dict(zip(COLUMNS, row[1:], strict=True)) for row in rows}
+
+
+MATRIX = parse(MATRIX_TABLE)
+
+
+def locality_code(world, side):
+    return {"code": side.locality.code}
+
+
+# How to fill each pattern's parameters about one side (own or other); None: not about a locality.
+KWARGS: dict[str, Callable] = {
+    "localities:representative-end": lambda w, s: {"code": s.locality.code, "pk": s.representative.pk},
+    "localities:sub-locality-rename": lambda w, s: {"code": s.locality.code, "pk": s.sub_locality.pk},
+    "localities:membership-sub-locality": lambda w, s: {"code": s.locality.code, "pk": s.membership.pk},
+    "localities:membership-opt-out": lambda w, s: {"code": s.locality.code, "pk": s.membership.pk},
+    "localities:membership-opt-back-in": lambda w, s: {"code": s.locality.code, "pk": s.membership.pk},
+    "funding:review": lambda w, s: {"pk": s.evidence.pk},
+    "funding:file": lambda w, s: {"public_id": s.file.public_id},
+    "funding:item": lambda w, s: {"code": s.locality.code, "item_id": s.item.pk},
+    "ballots:detail": lambda w, s: {"pk": w.ballot.pk},
+    "ballots:record": lambda w, s: {"pk": w.ballot.pk},
+    "ballots:results": lambda w, s: {"pk": w.ballot.pk},
+    "ballots:certify": lambda w, s: {"pk": w.ballot.pk},
+    "improved_access:plan": lambda w, s: {"code": s.locality.code, "phase": 1},
+    "improved_access:declaration": lambda w, s: {"code": s.locality.code, "phase": 1, "kind": "advertising"},
+    "admin:view_on_site": lambda w, s: {
+        "content_type_id": ContentType.objects.get_for_model(s.locality).pk,
+        "object_id": s.locality.pk,
+    },
+    "admin:app_list": lambda w, s: {"app_label": "localities"},
+    "admin/(?P<url>.*)$": lambda w, s: {"url": "no-such-page/"},
+}
+
+
+def url_for(pattern: Pattern, world, side) -> str:
+    if not pattern.params:
+        return reverse(pattern.name)
+    builder = KWARGS.get(pattern.name, locality_code if pattern.params == ("code",) else None)
+    assert builder, f"{pattern.name}: add a KWARGS builder for its parameters {pattern.params}"
+    kwargs = builder(world, side)
+    if pattern.name.startswith("admin/"):
+        return "/admin/" + kwargs["url"]
+    return reverse(pattern.name, kwargs=kwargs)
+
+
+LOGIN_URLS = ("/accounts/login/", "/admin/login/")
+
+
+def answer(client, url: str) -> str:
+    response = client.get(url)
+    if response.status_code == 302 and response.url.startswith(LOGIN_URLS):
+        return "login"
+    return str(response.status_code)
+
+
+def is_about_a_locality(pattern: Pattern) -> bool:
+    return "code" in pattern.params or pattern.name in ("funding:review", "funding:file")
+
+
+def answers_about(client, pattern: Pattern, world) -> str:
+    """One answer, or "own/other" where the person's own locality and another differ."""
+    if not is_about_a_locality(pattern):
+        return answer(client, url_for(pattern, world, world.own))
+    own, other = (answer(client, url_for(pattern, world, side)) for side in (world.own, world.other))
+    return own if own == other else f"{own}/{other}"
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+def client_for(client, world, person):
+    if person != ANONYMOUS:
+        login_verified(client, world.users[person])
+    return client
+
+
+def portal_patterns() -> list[Pattern]:
+    return [pattern for pattern in all_patterns() if pattern.admin_model is None]
+
+
+def test_it_has_an_answer_for_every_url_pattern():
+    missing = [p.name for p in all_patterns() if p.admin_model is None and p.name not in MATRIX]
+    missing += sorted({p.admin_model for p in all_patterns() if p.admin_model and p.admin_model not in ADMIN_VIEWERS})
+    assert not missing, f"add these to the access matrix: {missing}"
+    stale = set(MATRIX) - {p.name for p in all_patterns()}
+    assert not stale, f"the matrix names patterns that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("person", PEOPLE, ids=lambda p: COLUMN_OF[p])
+def test_it_answers_each_person_as_the_matrix_says(client, world, person):
+    client = client_for(client, world, person)
+    column = COLUMN_OF[person]
+    observed, wrong = {}, []
+    for pattern in portal_patterns():
+        got = answers_about(client, pattern, world)
+        observed[pattern.name] = got
+        expected = MATRIX.get(pattern.name, {}).get(column)
+        if got != expected:
+            wrong.append(f"{pattern.name}: expected {expected}, got {got}")
+    if os.environ.get("MATRIX_PRINT"):
+        print(f"\n--- {column}\n" + "\n".join(f"{name:40}{got}" for name, got in observed.items()))
+    assert not wrong, f"{column}:\n  " + "\n  ".join(wrong)
+
+
+def admin_object_kwargs(pattern: Pattern) -> tuple[list, dict]:
+    model = apps.get_model(pattern.admin_model)
+    obj = model._default_manager.order_by("pk").first()
+    pk = str(obj.pk) if obj else "0"
+    values = {"object_id": pk, "pk": pk, "id": pk, "format": "csv", "step": "preview", "kind": "csv"}
+    if pattern.params and all(param in values for param in pattern.params):
+        return [], {param: values[param] for param in pattern.params}
+    if "([^/]+)" in pattern.route:  # django-simple-history's unnamed (object, history record) groups
+        history = model.history.order_by("pk").first() if hasattr(model, "history") else None
+        return [pk, str(history.pk if history else 0)], {}
+    assert not pattern.params, f"{pattern.name}: add a value for {pattern.params} in admin_object_kwargs"
+    return [], {}
+
+
+def admin_url(pattern: Pattern) -> str:
+    args, kwargs = admin_object_kwargs(pattern)
+    if pattern.name.startswith("admin:"):
+        return reverse(pattern.name, args=args, kwargs=kwargs)
+    # A nameless pattern (the model admin's "<object_id>/" redirect): build it from the route.
+    route = pattern.route
+    for param, value in kwargs.items():
+        route = route.replace(f"<path:{param}>", value)
+    return "/" + route
+
+
+@pytest.mark.parametrize("person", PEOPLE, ids=lambda p: COLUMN_OF[p])
+def test_it_opens_each_model_admin_to_the_roles_that_may_see_it(client, world, person):
+    client = client_for(client, world, person)
+    wrong = []
+    for pattern in all_patterns():
+        if pattern.admin_model is None:
+            continue
+        url = admin_url(pattern)
+        got = answer(client, url)
+        if pattern.admin_model not in ADMIN_VIEWERS:
+            wrong.append(f"{pattern.admin_model}: not in ADMIN_VIEWERS")
+            continue
+        viewers = ADMIN_VIEWERS[pattern.admin_model]
+        if os.environ.get("MATRIX_PRINT") and pattern.name.endswith("_changelist"):
+            print(f"{COLUMN_OF[person]:12} {pattern.admin_model:40} {got}")
+        if person == ANONYMOUS or person not in ADMIN_STAFF:
+            allowed = {"login"}
+        elif pattern.name.endswith("_changelist"):
+            allowed = {"200"} if person in viewers else {"403"}
+        elif person in viewers:
+            allowed = {"200", "302", "403", "404", "405"}
+        else:
+            allowed = {"302", "403", "404", "405"}
+        if got not in allowed:
+            wrong.append(f"{url} ({pattern.name}): expected one of {sorted(allowed)}, got {got}")
+    assert not wrong, f"{COLUMN_OF[person]}:\n  " + "\n  ".join(wrong)
+
+
+def test_it_lists_every_registered_model_admin():
+    registered = {model._meta.label_lower for model in admin.site._registry}
+    assert registered == set(ADMIN_VIEWERS), "update ADMIN_VIEWERS"
