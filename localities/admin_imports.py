@@ -63,7 +63,7 @@ class PracticeDataImportMixin(ImportMixin):
     def import_action(self, request, **kwargs):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        form = PracticeDataUploadForm(request.POST or None, request.FILES or None)
+        form = PracticeDataUploadForm(request.POST if request.method == "POST" else None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["import_file"]
             record = practice_data_upload(upload, user=request.user, options=form.options())

@@ -41,7 +41,7 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = _voter_context(request.user, ballot)
     form = None
     if context["to_vote"] and ballot.status == BallotStatus.OPEN:
-        form = VoteForm(request.POST or None, ballot=ballot, practices=context["to_vote"])
+        form = VoteForm(request.POST if request.method == "POST" else None, ballot=ballot, practices=context["to_vote"])
         if request.method == "POST" and form.is_valid():
             practice = Practice.objects.get(pk=form.cleaned_data["practice"])
             try:
@@ -83,7 +83,7 @@ def ballot_record(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(reason)
     voted = Vote.objects.filter(ballot=ballot).values("practice_id")
     waiting = list(Practice.objects.filter(pk__in=ballot.electors.values("practice_id")).exclude(pk__in=voted))
-    form = RecordVoteForm(request.POST or None, ballot=ballot, practices=waiting)
+    form = RecordVoteForm(request.POST if request.method == "POST" else None, ballot=ballot, practices=waiting)
     if request.method == "POST" and form.is_valid():
         practice = Practice.objects.get(pk=form.cleaned_data["practice"])
         try:
