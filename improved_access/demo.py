@@ -80,6 +80,8 @@ def _sessions(plan: Plan, rows, actor) -> list[Session]:
 
 
 def _declare(plan: Plan, lead, commissioner, pending: set) -> None:
+    # Written directly rather than through transitions.declaration_*: compliance counts a declaration
+    # only from the day it was accepted, so the demo's must be dated in 2018, not today.
     for declaration in plan.declarations.all():
         declaration.evidence = EVIDENCE[declaration.kind]
         declaration.status = DeclarationStatus.SUBMITTED if declaration.kind in pending else DeclarationStatus.ACCEPTED
