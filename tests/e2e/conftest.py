@@ -8,6 +8,7 @@ $TEST_ARTIFACTS_DIR/screenshots (test-artifacts/screenshots under `make test`).
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings as django_settings
@@ -99,6 +100,25 @@ class Journey:
         """A key page: screenshot and scan."""
         self.screenshot(label)
         self.scan(label)
+
+    def sign_in(self, username: str, password: str, *, next_path: str = "", security_code: str = "") -> None:
+        """Sign in through the log-in page (scanned); with security_code, past the second-factor page too."""
+        self.goto("/accounts/login/" + (f"?{urlencode({'next': next_path})}" if next_path else ""))
+        self.scan(f"sign in ({username})")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", password)
+        self.page.click("button:has-text('Sign in')")
+        if security_code:
+            self.page.wait_for_url("**/accounts/two-factor/verify/**")
+            self.scan(f"security code ({username})")
+            self.page.fill("#id_token", security_code)
+            self.page.click("button:has-text('Continue')")
+        self.page.wait_for_load_state()
+
+    def sign_out(self) -> None:
+        """The "Log out" button of the portal's header or the admin's; both land on the log-in page."""
+        self.page.get_by_role("button", name="Log out").click()
+        self.page.wait_for_url("**/accounts/login/**")
 
     def assert_clean(self) -> None:
         assert self.scanned, "the journey scanned no page"
