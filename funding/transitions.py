@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from localities.models import Locality
+from onecare.tasks_queue import enqueue_on_commit
 
 from . import permissions
 from .models import ChecklistItem, EvaluationRequest, Evidence, EvidenceFile, EvidenceStatus, EvidenceTransition
@@ -91,7 +92,7 @@ def _write(
     if transition == "submit":
         from .tasks import evidence_submitted_notify
 
-        evidence_submitted_notify.delay_on_commit(evidence.pk)
+        enqueue_on_commit(evidence_submitted_notify, evidence.pk)
     return evidence
 
 
@@ -138,9 +139,9 @@ def evidence_accept(evidence: Evidence, *, actor) -> Evidence:
     if changed:
         from .tasks import evaluate_milestones, evidence_reviewed_notify
 
-        evidence_reviewed_notify.delay_on_commit(evidence.pk)
+        enqueue_on_commit(evidence_reviewed_notify, evidence.pk)
         # The outbox row above is the guarantee; this is the fast path (the sweep catches a lost task).
-        evaluate_milestones.delay_on_commit(triggered_by_id=actor.pk, trigger=f"evidence {evidence.pk} accepted")
+        enqueue_on_commit(evaluate_milestones, triggered_by_id=actor.pk, trigger=f"evidence {evidence.pk} accepted")
     return evidence
 
 
@@ -154,5 +155,5 @@ def evidence_return(evidence: Evidence, *, actor, reason: str) -> Evidence:
     if changed:
         from .tasks import evidence_reviewed_notify
 
-        evidence_reviewed_notify.delay_on_commit(evidence.pk)
+        enqueue_on_commit(evidence_reviewed_notify, evidence.pk)
     return evidence

@@ -7,6 +7,8 @@ actor may not make the change, and returns quietly when the change is already ma
 from django.db import transaction
 from django.utils import timezone
 
+from onecare.tasks_queue import enqueue_on_commit
+
 from . import permissions
 from .models import Declaration, DeclarationStatus, Plan, PlanStatus
 
@@ -41,7 +43,7 @@ def _evaluate_on_commit(actor, trigger: str) -> None:
     """An acceptance may make the locality compliant: evaluate this quarter's payment (idempotent) after commit."""
     from .tasks import evaluate_improved_access
 
-    evaluate_improved_access.delay_on_commit(triggered_by_id=actor.pk, trigger=trigger)
+    enqueue_on_commit(evaluate_improved_access, triggered_by_id=actor.pk, trigger=trigger)
 
 
 def plan_submit(plan: Plan, *, actor) -> Plan:

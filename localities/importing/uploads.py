@@ -7,6 +7,8 @@ Celery task, which calls practice_data_run_stored() here with the record's id.
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from onecare.tasks_queue import enqueue_on_commit
+
 from ..models import ImportRecord, ImportStatus
 from .progress import DatabaseProgress
 from .records import import_record_claim, import_record_open
@@ -54,6 +56,6 @@ def _run_or_queue(record: ImportRecord, mode: Mode, user, size: int) -> None:
     if size > background_bytes():
         from ..tasks import practice_data_import_task
 
-        practice_data_import_task.delay_on_commit(record.pk, str(mode), user_id)
+        enqueue_on_commit(practice_data_import_task, record.pk, str(mode), user_id)
     else:
         practice_data_run_stored(record.pk, mode, user_id)
