@@ -11,6 +11,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from funding.management.commands.evaluate_milestones import iso_date
 from improved_access.payments import IAPaymentError, evaluate_improved_access
 from improved_access.quarters import Quarter
 
@@ -20,13 +21,6 @@ def quarter_arg(value: str) -> Quarter:
         return Quarter.parse(value)
     except ValueError as error:
         raise CommandError(str(error)) from None
-
-
-def iso_date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--date wants YYYY-MM-DD, not {value!r}.") from None
 
 
 class Command(BaseCommand):
