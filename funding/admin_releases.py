@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from onecare.accounts.scoping import visible_localities
+from onecare.pagecache import cached_page
 
 from . import permissions
 from .models import MilestoneEvaluation, Release, ReleaseState, ReleaseTransition, Tranche
@@ -77,6 +78,7 @@ class TrancheAdmin(SimpleHistoryAdmin):
 @admin.register(Release)
 class ReleaseAdmin(SimpleHistoryAdmin):
     list_display = ["reference", "locality", "tranche", "kind", "amount", "state", "proposed_at"]
+    list_per_page = 50  # a screenful to review; the totals above the list cover every page
     # Only the localities (and commissioners) with releases the user can see: England has 1,250 localities.
     list_filter = [
         "state",
@@ -127,6 +129,7 @@ class ReleaseAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @cached_page
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         if hasattr(response, "context_data") and "cl" in response.context_data:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import get_locality_for_user, today, visible_localities
+from onecare.pagecache import cached_page
 
 from . import permissions, transitions
 from .checklist import locality_checklist
@@ -123,6 +124,7 @@ def require_reviewer(user) -> None:
 
 
 @login_required
+@cached_page
 def review_queue(request: HttpRequest) -> HttpResponse:
     require_reviewer(request.user)
     localities = list(visible_localities(request.user).order_by("name"))
@@ -198,6 +200,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@cached_page
 def money(request: HttpRequest) -> HttpResponse:
     """LTS money per CCG and locality the user can see (envelope, proposed, approved, paid, remaining), over time."""
     localities = visible_localities(request.user)

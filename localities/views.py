@@ -12,6 +12,7 @@ from django.shortcuts import render
 from improved_access.permissions import can_view_ia
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import get_locality_for_user, today, visible_localities
+from onecare.pagecache import cached_page
 
 from .governance import can_record_governance
 from .models import Representative
@@ -30,6 +31,7 @@ def date_from_query(request: HttpRequest) -> tuple[datetime.date, str | None]:
 
 
 @login_required
+@cached_page
 def overview(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not (user.is_superuser or user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN)):
@@ -62,6 +64,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@cached_page
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     locality = get_locality_for_user(request.user, code)
     at, date_error = date_from_query(request)

@@ -14,7 +14,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_SERVICES = ("web", "worker", "beat")
-REQUIRED_APP_VARIABLES = ("DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")
+REQUIRED_APP_VARIABLES = ("DATABASE_URL", "REDIS_URL", "DJANGO_CACHE_URL", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")
 # ${VAR}, ${VAR:-default}, ${VAR:?message}; "$${VAR}" is an escaped, literal "${VAR}" for the container's shell.
 INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -168,3 +168,9 @@ def test_it_builds_the_image_as_the_stack_expects(dockerfile_instructions):
 def test_it_keeps_local_state_and_secrets_out_of_the_image():
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".venv", "node_modules", ".env", "db.sqlite3", ".git"} <= ignored
+
+
+def test_it_keeps_the_cache_and_the_broker_apart_on_the_redis_service(env_example):
+    cache, broker = env_example["DJANGO_CACHE_URL"], env_example["REDIS_URL"]
+    assert cache.startswith("redis://redis:6379/") and broker.startswith("redis://redis:6379/")
+    assert cache != broker

@@ -63,3 +63,34 @@ def test_it_refuses_to_start_without_the_production_variables(changes, complaint
     assert done.returncode != 0
     assert "ImproperlyConfigured" in done.stderr
     assert complaint in done.stderr
+
+
+def settings_of(*names, env) -> list[str]:
+    code = "import django; django.setup(); from django.conf import settings as s; "
+    code += "print(repr([" + ", ".join(names) + "]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    return eval(done.stdout)  # noqa: S307 - our own repr of strings and numbers
+
+
+def test_it_shares_sessions_and_the_cache_through_redis_and_keeps_database_connections():
+    env = production_env(DJANGO_CACHE_URL="redis://redis:6379/1")
+    backend, location, engine, max_age, pages = settings_of(
+        "s.CACHES['default']['BACKEND']",
+        "s.CACHES['default']['LOCATION']",
+        "s.SESSION_ENGINE",
+        "s.DATABASES['default']['CONN_MAX_AGE']",
+        "s.CACHES['pages']['BACKEND']",
+        env=env,
+    )
+    assert (backend, location) == ("django.core.cache.backends.redis.RedisCache", "redis://redis:6379/1")
+    assert engine == "django.contrib.sessions.backends.cached_db"  # the page cache needs sessions in the database
+    assert max_age == 600
+    assert pages == "django.core.cache.backends.locmem.LocMemCache"  # keyed by snapshot: each process its own
+
+
+def test_without_a_cache_url_sessions_stay_in_the_database():
+    engine, backend = settings_of("s.SESSION_ENGINE", "s.CACHES['default']['BACKEND']", env=production_env())
+    assert engine == "django.contrib.sessions.backends.db"
+    assert backend == "django.core.cache.backends.locmem.LocMemCache"

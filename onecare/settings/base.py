@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "onecare.pagecache.PageCacheMiddleware",
     "onecare.security.middleware.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -187,6 +188,30 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),
     },
 }
+
+# Caches: with DJANGO_CACHE_URL (redis://...) one Redis shared by every web process, which also holds the
+# sessions in front of the database; without it each process keeps its own in memory. The page cache
+# (onecare/pagecache.py) is always each process's own: its keys are database snapshots, so a copy in one
+# process can never be out of date for another, and serving it takes no network round trip.
+CACHE_URL = env_str("DJANGO_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
+    ),
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": env_int("PORTAL_PAGE_CACHE_ENTRIES", 200)},
+    },
+}
+if CACHE_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Whole-page caching of the heavy read pages, keyed by the database snapshot (onecare/pagecache.py).
+PORTAL_PAGE_CACHE = env_bool("PORTAL_PAGE_CACHE", True)
+PORTAL_PAGE_CACHE_ALIAS = "pages"
+PORTAL_PAGE_CACHE_SECONDS = env_int("PORTAL_PAGE_CACHE_SECONDS", 10 * 60)
 
 # The area this portal serves: commissioners whose practices belong here.
 PORTAL_AREA_COMMISSIONERS = env_list("PORTAL_AREA_COMMISSIONERS", "11H,11T,12A,15C")

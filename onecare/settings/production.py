@@ -10,6 +10,9 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random value in production.")
 env_str("DATABASE_URL")  # production never falls back to the SQLite default
+# Each gunicorn worker keeps its connection (checked before reuse) rather than opening one a request.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 600)  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405
 if not ALLOWED_HOSTS:  # noqa: F405
     raise ImproperlyConfigured("Set DJANGO_ALLOWED_HOSTS.")
 
