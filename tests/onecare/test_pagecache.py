@@ -182,3 +182,14 @@ def test_inside_a_transaction_every_page_is_rendered_afresh(client, two_localiti
     assert not any(hit(client.get(OVERVIEW)) for _ in range(2))
     Locality.objects.filter(code="sbris").update(name="Renamed")
     assert "Renamed" in client.get(OVERVIEW).content.decode()
+
+
+@transactional
+@pytest.mark.parametrize(
+    "url", ["/localities/", "/localities/sbris/", "/funding/money/", "/funding/review/", "/admin/funding/release/"]
+)
+def test_each_heavy_page_is_served_from_the_cache_on_a_second_visit(two_localities, commissioner, url):
+    client = signed_in(commissioner)
+    first, second = client.get(url), client.get(url)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert (hit(first), hit(second)) == (False, True)
