@@ -2,11 +2,13 @@
 
 England-sized evaluations propose thousands of releases with tens of thousands of per-practice lines:
 bulk_create spends most of its time turning model instances into parameters. Here the release ids
-come from the sequence in one query, and releases, their history records (as simple_history's
-bulk_create_with_history would write them), lines and transitions each go in with one COPY.
+come from the sequence in one query, releases and lines each go in with one COPY, and the releases'
+history records (as simple_history's bulk_create_with_history would write them) and "proposed"
+transitions are read back from the release rows by one INSERT ... SELECT, so Python sends them nothing.
 """
 
 from collections.abc import Sequence
+from operator import attrgetter
 
 from django.db import connection
 from django.db.models import Model
@@ -25,16 +27,33 @@ def next_ids(model: type[Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _getters(fields) -> list:
-    """One function per column: the attribute, wrapped for psycopg if it is JSON."""
-    getters = []
-    for field in fields:
-        name = field.attname
-        if field.get_internal_type() == "JSONField":
-            getters.append(lambda obj, name=name: Jsonb(getattr(obj, name)))
-        else:
-            getters.append(lambda obj, name=name: getattr(obj, name))
-    return getters
+def _row_getter(fields):
+    """A function giving an object's row for `fields` (JSON wrapped for psycopg): attrgetter does the rest in C."""
+    names = [field.attname for field in fields]
+    json_at = [i for i, field in enumerate(fields) if field.get_internal_type() == "JSONField"]
+    get = attrgetter(*names) if len(names) > 1 else (lambda obj, name=names[0]: (getattr(obj, name),))
+    if not json_at:
+        return get
+
+    def row(obj):
+        values = list(get(obj))
+        for i in json_at:
+            values[i] = Jsonb(values[i])
+        return values
+
+    return row
+
+
+def _copy_rows(table: str, columns: Sequence[str], rows) -> None:
+    """COPY rows (sequences in `columns` order) into the table, in one statement."""
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy,
+    ):
+        write = copy.write_row
+        for row in rows:
+            write(row)
 
 
 def copy_objects(model: type[Model], objects: Sequence, *, skip: Sequence[str] = (), extra: dict | None = None) -> None:
@@ -43,28 +62,46 @@ def copy_objects(model: type[Model], objects: Sequence, *, skip: Sequence[str] =
         return
     fields = [f for f in model._meta.concrete_fields if f.attname not in skip]
     columns = [f.column for f in fields] + list(extra or {})
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    tail = list((extra or {}).values())
-    getters = _getters(fields)
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        for obj in objects:
-            copy.write_row([get(obj) for get in getters] + tail)
+    get = _row_getter(fields)
+    tail = tuple((extra or {}).values())
+    rows = (get(obj) for obj in objects) if not tail else ((*get(obj), *tail) for obj in objects)
+    _copy_rows(model._meta.db_table, columns, rows)
 
 
-def copy_history(releases: Sequence[Release], *, user, reason: str, at) -> None:
-    """The "+" history record of each new release, as bulk_create_with_history writes it."""
+def insert_history_and_transitions(ids: Sequence[int], *, user, reason: str, at) -> None:
+    """Each new release's "+" history record (as bulk_create_with_history writes it) and its "proposed" transition,
+    read back from the release rows just copied in, in one statement: nothing more to send from Python."""
+    quote = connection.ops.quote_name
     history = Release.history.model
-    own = {f.attname for f in Release._meta.concrete_fields}
+    own = {f.attname: f.column for f in Release._meta.concrete_fields}
     fields = [f for f in history._meta.concrete_fields if f.attname in own]
-    columns = [f.column for f in fields] + ["history_date", "history_change_reason", "history_type", "history_user_id"]
-    table = connection.ops.quote_name(history._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    tail = [at, reason, "+", user.pk if user else None]
-    getters = _getters(fields)
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        for release in releases:
-            copy.write_row([get(release) for get in getters] + tail)
+    history_user = history._meta.get_field("history_user")
+    history_columns = [f.column for f in fields] + ["history_date", "history_change_reason", "history_type"]
+    history_columns.append(history_user.column)
+    copied = ", ".join(f"r.{quote(own[f.attname])}" for f in fields)
+    transitions = ReleaseTransition._meta
+    transition_columns = ", ".join(quote(transitions.get_field(name).column) for name in TRANSITION)
+    pk, state = quote(Release._meta.pk.column), quote(Release._meta.get_field("state").column)
+    new = f"{quote(Release._meta.db_table)} r WHERE r.{pk} = ANY(%(ids)s) ORDER BY r.{pk}"
+    user_id = f"CAST(%(user)s AS {history_user.db_type(connection)})"
+    actor_id = f"CAST(%(user)s AS {transitions.get_field('actor').db_type(connection)})"
+    # Identifiers from the models' metadata only; every value is a parameter.
+    sql = f"""
+        WITH history AS (
+            INSERT INTO {quote(history._meta.db_table)} ({", ".join(quote(c) for c in history_columns)})
+            SELECT {copied}, %(at)s, %(history_reason)s, '+', {user_id} FROM {new}
+        )
+        INSERT INTO {quote(transitions.db_table)} ({transition_columns})
+        SELECT r.{pk}, '', r.{state}, {actor_id}, %(at)s, %(reason)s FROM {new}
+    """  # noqa: S608
+    params = {"ids": list(ids), "at": at, "history_reason": reason[:100], "reason": reason}
+    params["user"] = user.pk if user else None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# A new release's transition: (release, "", its state, the user, when, why).
+TRANSITION = ["release", "from_state", "to_state", "actor", "at", "reason"]
 
 
 def _insert_releases_portably(releases: list[Release], *, user, reason: str, at) -> None:
@@ -77,43 +114,53 @@ def _insert_releases_portably(releases: list[Release], *, user, reason: str, at)
 
 
 def write_releases(made, *, user, reason: str, at) -> list[Release]:
-    """Insert (release, lines) pairs and a "proposed" transition for each, in six statements whatever their number."""
+    """Insert (release, lines) pairs, each release's history record and a "proposed" transition for each, in a fixed
+    number of statements whatever their number (on PostgreSQL: the ids, two COPYs and one INSERT ... SELECT).
+
+    A line is a tuple of ReleaseLine's fields in LINE order (funding.evaluation.Line).
+    """
     releases = [release for release, _ in made]
     if not releases:
         return []
     if connection.vendor != "postgresql":
         _insert_releases_portably(releases, user=user, reason=reason[:100], at=at)
-        _insert_lines_and_transitions(made, releases, user=user, reason=reason, at=at, portable=True)
+        _insert_lines_and_transitions_portably(made, releases, user=user, reason=reason, at=at)
         return releases
-    for release, pk in zip(releases, next_ids(Release, len(releases)), strict=True):
+    ids = next_ids(Release, len(releases))
+    for release, pk in zip(releases, ids, strict=True):
         release.pk = pk
     copy_objects(Release, releases)
-    copy_history(releases, user=user, reason=reason[:100], at=at)
-    _insert_lines_and_transitions(made, releases, user=user, reason=reason, at=at, portable=False)
-    return releases
-
-
-def _insert_lines_and_transitions(made, releases: list[Release], *, user, reason: str, at, portable: bool) -> None:
-    lines = []
-    for release, release_lines in made:
-        for line in release_lines:
-            line.release_id = release.pk
-            lines.append(line)
-    transitions = [
-        ReleaseTransition(
-            release_id=r.pk, from_state="", to_state=r.state, actor_id=user.pk if user else None, at=at, reason=reason
-        )
-        for r in releases
-    ]
-    if portable:
-        fields = [f.attname for f in ReleaseLine._meta.concrete_fields if f.attname != "id"]
-        ReleaseLine.objects.bulk_create(
-            [ReleaseLine(**{name: getattr(line, name) for name in fields}) for line in lines], batch_size=1000
-        )
-        ReleaseTransition.objects.bulk_create(transitions, batch_size=1000)
-        return
-    copy_objects(ReleaseLine, lines, skip=["id"])
-    copy_objects(ReleaseTransition, transitions, skip=["id"])
+    _copy_rows(
+        ReleaseLine._meta.db_table,
+        [ReleaseLine._meta.get_field(name).column for name in ["release", *LINE]],
+        ((release.pk, *line) for release, lines in made for line in lines),
+    )
+    insert_history_and_transitions(ids, user=user, reason=reason, at=at)
     for release in releases:
         release._state.adding = False
         release._state.db = "default"
+    return releases
+
+
+# A line's fields, in the order of its tuple: all of ReleaseLine's but its id and its release.
+LINE = ["practice", "patients", "snapshot_date", "source_kind", "opted_out", "amount"]
+
+
+def _insert_lines_and_transitions_portably(made, releases: list[Release], *, user, reason: str, at) -> None:
+    names = [ReleaseLine._meta.get_field(name).attname for name in LINE]
+    ReleaseLine.objects.bulk_create(
+        [
+            ReleaseLine(release_id=release.pk, **dict(zip(names, line, strict=True)))
+            for release, lines in made
+            for line in lines
+        ],
+        batch_size=1000,
+    )
+    actor_id = user.pk if user else None
+    ReleaseTransition.objects.bulk_create(
+        [
+            ReleaseTransition(release_id=r.pk, from_state="", to_state=r.state, actor_id=actor_id, at=at, reason=reason)
+            for r in releases
+        ],
+        batch_size=1000,
+    )

@@ -1,24 +1,25 @@
 """Working out what is due: releases whose gate is met, and adjustments of paid releases whose figures moved.
 
 evaluate_milestones() is idempotent and set-based: its query count depends on the number of tranches
-(and their reference dates), never on the number of localities or practices. Two evaluations at once
+(one query each for the localities due), never on the number of localities or practices. Two evaluations at once
 are serialised by a PostgreSQL advisory lock held to the end of the transaction; the partial unique
 constraints on Release are the last guard.
 """
 
 import datetime
+import functools
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
-from django.db.models import CharField, Count, OuterRef, Q, Subquery, Value
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db.models import BooleanField, CharField, Count, F, Field, Func, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from localities.models import ListSizeSnapshot, Locality, LocalityMembership
-from localities.models.list_sizes import source_rank
-from localities.population import FIELD_FOR_BASIS, latest_list_size
+from localities.models import Locality, LocalityMembership
+from localities.population import FIELD_FOR_BASIS, Basis, latest_snapshots
 
 from .bulk_writes import write_releases
 from .models import (
@@ -40,29 +41,14 @@ from .money import ZERO, largest_remainder, release_amount
 LOCK_KEY = 0x4C5453
 
 
-@dataclass(frozen=True)
-class Figure:
-    """One member practice's list size at a reference date."""
-
-    practice_id: int
-    patients: Decimal
-    snapshot_date: datetime.date | None
-    source_kind: str
-    opted_out: bool
-
-
-@dataclass
-class Line:
-    """A per-practice line before it is written (funding.bulk_writes copies it into ReleaseLine's table)."""
-
-    practice_id: int
-    patients: Decimal
-    amount: Decimal
-    snapshot_date: datetime.date | None = None
-    source_kind: str = ""
-    opted_out: bool = False
-    release_id: int | None = None
-    id: None = None
+# One member practice's list size at a reference date: (practice_id, patients, snapshot_date, source_kind, opted_out).
+Figure = tuple[int, Decimal, datetime.date | None, str, bool]
+# A per-practice line before it is written: its figure and its amount, (practice_id, patients, snapshot_date,
+# source_kind, opted_out, amount), the order funding.bulk_writes.LINE copies it into ReleaseLine's table in.
+Line = tuple[int, Decimal, datetime.date | None, str, bool, Decimal]
+# Plain tuples rather than named ones: an evaluation holds tens of thousands of each, and the garbage collector stops
+# tracking a plain tuple of plain values (never a tuple subclass), so they do not bring on full collections.
+PRACTICE, PATIENTS, SNAPSHOT_DATE, SOURCE_KIND, OPTED_OUT, AMOUNT = range(6)
 
 
 @dataclass
@@ -80,41 +66,79 @@ class Outcome:
 
 
 def _latest_snapshot(at: datetime.date, basis: str) -> Subquery:
-    """ "date|source" of the snapshot latest_list_size() picks (same filter, same order), in one subquery."""
+    """ "figure|date|source" of the snapshot latest_list_size() picks (localities.population.latest_snapshots), in one
+    subquery: one index lookup per member practice for all three."""
     figure = FIELD_FOR_BASIS[basis]
-    latest = (
-        ListSizeSnapshot.objects.filter(practice_id=OuterRef("practice_id"), extract_date__lte=at)
-        .filter(**{f"{figure}__isnull": False})
-        .order_by("-extract_date", source_rank())
-        .annotate(key=Concat(Cast("extract_date", CharField()), Value("|"), "source_kind", output_field=CharField()))
-        .values("key")[:1]
+    key = Concat(
+        Cast(figure, CharField()),
+        Value("|"),
+        Cast("extract_date", CharField()),
+        Value("|"),
+        "source_kind",
+        output_field=CharField(),
     )
-    return Subquery(latest, output_field=CharField())
+    return Subquery(latest_snapshots(at, basis).annotate(key=key).values("key")[:1], output_field=CharField())
+
+
+THOUSANDTH = Decimal("0.001")
+
+
+class _AnyOf(Func):
+    """`column = ANY(array)` (PostgreSQL)."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _among(field: str, ids) -> Func | Q:
+    """A filter on `field` being one of `ids`: on PostgreSQL one array parameter (a thousand separate ones cost per item
+    to compile, send and parse), elsewhere IN (...)."""
+    if connection.vendor == "postgresql":
+        return _AnyOf(F(field), Value(list(ids)))
+    return Q(**{f"{field}__in": ids})
 
 
 def practice_figures(at: datetime.date, basis: str, locality_ids) -> dict[int, list[Figure]]:
     """Each locality's member practices on `at` (opted out included) with their list sizes then, in one query."""
-    rows = (
+    return figures_at({(at, basis): locality_ids}).get((at, basis), {})
+
+
+def figures_at(wanted: dict[tuple[datetime.date, str], Iterable[int]]) -> dict[tuple, dict[int, list[Figure]]]:
+    """practice_figures() for several (reference date, basis) at once, in one query: by (date, basis), then locality,
+    its member practices in ODS code order."""
+    keys = [key for key, ids in wanted.items() if ids]
+    if not keys:
+        return {}
+    parts = [
         LocalityMembership.objects.on(at)
-        .filter(locality_id__in=locality_ids)
-        .annotate(patients=latest_list_size(at, basis), snapshot=_latest_snapshot(at, basis))
-        .order_by("locality_id", "practice__code")
-        .values_list("locality_id", "practice_id", "opted_out_on", "patients", "snapshot")
-    )
-    figures: dict[int, list[Figure]] = defaultdict(list)
-    for locality_id, practice_id, opted_out_on, patients, snapshot in rows:
+        .filter(_among("locality_id", wanted[(at, basis)]))
+        .annotate(part=Value(str(n)), code=F("practice__code"), snapshot=_latest_snapshot(at, basis))
+        .order_by()
+        .values_list("part", "locality_id", "code", "practice_id", "opted_out_on", "snapshot")
+        for n, (at, basis) in enumerate(keys)
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    snapshots: dict[str, tuple[datetime.date, str]] = {}  # "date|source" -> (date, source): a handful per run
+    found: dict[tuple, dict[int, list[Figure]]] = {key: defaultdict(list) for key in keys}
+    # The part as text, not a number: a number would bring a converter to every row.
+    targets = {str(n): (at, basis == Basis.WEIGHTED, found[(at, basis)]) for n, (at, basis) in enumerate(keys)}
+    for part, locality_id, _, practice_id, opted_out_on, snapshot in rows.order_by("part", "locality_id", "code"):
+        at, weighted, figures = targets[part]
         opted_out = opted_out_on is not None and opted_out_on <= at
-        snap_date, _, snap_source = (snapshot or "").partition("|")
-        figures[locality_id].append(
-            Figure(
-                practice_id,
-                Decimal(patients or 0),
-                datetime.date.fromisoformat(snap_date) if snap_date else None,
-                snap_source,
-                opted_out,
-            )
-        )
-    return figures
+        if snapshot is None:
+            figures[locality_id].append((practice_id, Decimal(0), None, "", opted_out))
+            continue
+        number, _, key = snapshot.partition("|")
+        seen = snapshots.get(key)
+        if seen is None:
+            day, _, source = key.partition("|")
+            seen = snapshots[key] = (datetime.date.fromisoformat(day), source)
+        patients = Decimal(number)
+        if weighted:  # the column's three places, whatever text the database gave
+            patients = patients.quantize(THOUSANDTH)
+        figures[locality_id].append((practice_id, patients, seen[0], seen[1], opted_out))
+    return found
 
 
 def due_locality_ids(tranche: Tranche, at: datetime.date) -> list[int]:
@@ -155,25 +179,61 @@ def _rule(tranche: Tranche) -> dict:
 
 
 def _lines(figures: list[Figure], amount: Decimal) -> list[Line]:
-    parts = largest_remainder(amount, [f.patients for f in figures]) if figures else []
-    return [
-        Line(f.practice_id, f.patients, part, f.snapshot_date, f.source_kind, f.opted_out)
-        for f, part in zip(figures, parts, strict=True)
-    ]
+    parts = largest_remainder(amount, [f[PATIENTS] for f in figures]) if figures else []
+    return [(*f, part) for f, part in zip(figures, parts, strict=True)]
+
+
+def _summary(figures: list[Figure]) -> dict:
+    """A release's population, latest snapshot date and snapshot sources, from its practices' figures."""
+    return {
+        "population": sum((f[PATIENTS] for f in figures), Decimal(0)),
+        "snapshot_date": max((f[SNAPSHOT_DATE] for f in figures if f[SNAPSHOT_DATE]), default=None),
+        "snapshot_sources": ", ".join(sorted({f[SOURCE_KIND] for f in figures if f[SOURCE_KIND]})),
+    }
+
+
+_UNSET = object()
+
+
+@functools.cache
+def _release_fields() -> tuple[list[tuple[str, object]], list[tuple[int, Field]]]:
+    """Release's fields in order as (attname, default), and where a default is computed each time, (index, field)."""
+    fields = Release._meta.concrete_fields
+    computed = [(i, f) for i, f in enumerate(fields) if callable(f.default)]
+    return [(f.attname, _UNSET if callable(f.default) else f.get_default()) for f in fields], computed
+
+
+def _new_release(tranche: Tranche, adjusts: Release | None = None, **values) -> Release:
+    """Release(tranche=tranche, adjusts=adjusts, **values) with every field given positionally, as the ORM builds the
+    rows it loads: an evaluation builds thousands, and keywords and related-object descriptors cost per field."""
+    values["tranche_id"] = tranche.pk
+    values["adjusts_id"] = adjusts.pk if adjusts is not None else None
+    fields, computed = _release_fields()
+    args = [values.pop(name, default) for name, default in fields]
+    for i, f in computed:
+        if args[i] is _UNSET:
+            args[i] = f.get_default()
+    if values:
+        raise TypeError(f"Release has no field {', '.join(values)}.")
+    release = Release(*args)
+    # What assigning the related objects would have done: cache them, and take the database they came from.
+    release._state.db = tranche._state.db or DEFAULT_DB_ALIAS
+    Release.tranche.field.set_cached_value(release, tranche)
+    if adjusts is not None:
+        Release.adjusts.field.set_cached_value(release, adjusts)
+    return release
 
 
 def _release(tranche: Tranche, locality_id: int, figures: list[Figure], **fields) -> tuple[Release, list[Line]]:
-    population = sum((f.patients for f in figures), Decimal(0))
-    release = Release(
+    summary = _summary(figures)
+    release = _new_release(
+        tranche,
         locality_id=locality_id,
-        tranche=tranche,
         rate=tranche.rate,
         basis=tranche.basis,
-        population=population,
         reference_date=tranche.reference_date,
-        snapshot_date=max((f.snapshot_date for f in figures if f.snapshot_date), default=None),
-        snapshot_sources=", ".join(sorted({f.source_kind for f in figures if f.source_kind})),
-        amount=release_amount(tranche.rate, population),
+        amount=release_amount(tranche.rate, summary["population"]),
+        **summary,
         **fields,
     )
     return release, _lines(figures, release.amount)
@@ -185,7 +245,7 @@ def _propose(tranches: list[Tranche], at: datetime.date, common: dict) -> list[t
     evidence = defaultdict(list)
     if wanted_items:
         rows = Evidence.objects.filter(
-            locality_id__in={lid for ids in due.values() for lid in ids},
+            _among("locality_id", {lid for ids in due.values() for lid in ids}),
             item_id__in=wanted_items,
             status=EvidenceStatus.ACCEPTED,
         ).values_list("locality_id", "item_id", "item__number", "pk", "reviewed_by_id", "reviewed_at")
@@ -196,24 +256,20 @@ def _propose(tranches: list[Tranche], at: datetime.date, common: dict) -> list[t
                     "item": number,
                     "evidence": pk,
                     "accepted_by": reviewer,
-                    "accepted_at": reviewed_at,
+                    "accepted_at": reviewed_at.isoformat() if reviewed_at else None,
                 }
             )
     groups = defaultdict(set)
     for tranche, ids in due.items():
         groups[(tranche.reference_date, tranche.basis)].update(ids)
-    figures = {key: practice_figures(key[0], key[1], ids) for key, ids in groups.items() if ids}
+    figures = figures_at(groups)
     made = []
     for tranche, ids in due.items():
         gate = {item.pk for item in tranche.gate_items.all()}
         rule = _rule(tranche)
         for locality_id in ids:
             practices = figures[(tranche.reference_date, tranche.basis)].get(locality_id, [])
-            gate_evidence = [
-                {**e, "accepted_at": e["accepted_at"].isoformat() if e["accepted_at"] else None}
-                for e in evidence[locality_id]
-                if e["item_id"] in gate
-            ]
+            gate_evidence = [e for e in evidence[locality_id] if e["item_id"] in gate]
             release, lines = _release(
                 tranche,
                 locality_id,
@@ -250,17 +306,17 @@ def _adjust(common: dict, scope: Q | None = None) -> list[tuple[Release, list[Li
     groups = defaultdict(set)
     for release in paid:
         groups[(release.reference_date, release.basis)].add(release.locality_id)
-    figures = {key: practice_figures(key[0], key[1], ids) for key, ids in groups.items()}
+    figures = figures_at(groups)
     made = []
     for release in paid:
         practices = figures[(release.reference_date, release.basis)].get(release.locality_id, [])
-        population = sum((f.patients for f in practices), Decimal(0))
-        now_due = release_amount(release.rate, population)
+        summary = _summary(practices)
+        now_due = release_amount(release.rate, summary["population"])
         before = accounted[release.pk]
         difference = now_due - sum(before.values(), ZERO)
         if difference == 0:
             continue
-        new_lines = {line.practice_id: line for line in _lines(practices, now_due)}
+        new_lines = {line[PRACTICE]: line for line in _lines(practices, now_due)}
         adjustment = Release(
             locality_id=release.locality_id,
             tranche=release.tranche,
@@ -269,24 +325,21 @@ def _adjust(common: dict, scope: Q | None = None) -> list[tuple[Release, list[Li
             rule={**release.rule, "adjusts": release.pk, "previous_amount": str(sum(before.values(), ZERO))},
             rate=release.rate,
             basis=release.basis,
-            population=population,
             reference_date=release.reference_date,
-            snapshot_date=max((f.snapshot_date for f in practices if f.snapshot_date), default=None),
-            snapshot_sources=", ".join(sorted({f.source_kind for f in practices if f.source_kind})),
             amount=difference,
             reason=(
                 f"List sizes at {release.reference_date:%d/%m/%Y} revised: £{now_due:,} now due against "
                 f"£{sum(before.values(), ZERO):,} paid ({'top-up' if difference > 0 else 'claw-back'})."
             ),
+            **summary,
             **common,
         )
         deltas = []
         for practice_id in sorted(set(new_lines) | set(before)):
-            line = new_lines.get(practice_id) or Line(practice_id, Decimal(0), ZERO)
-            delta = line.amount - before.get(practice_id, ZERO)
+            line = new_lines.get(practice_id) or (practice_id, Decimal(0), None, "", False, ZERO)
+            delta = line[AMOUNT] - before.get(practice_id, ZERO)
             if delta:
-                line.amount = delta
-                deltas.append(line)
+                deltas.append((*line[:AMOUNT], delta))
         made.append((adjustment, deltas))
     return made
 

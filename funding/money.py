@@ -5,6 +5,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
+# Decimal's default context holds 28 digits: products of pence and weights below this are exact there too.
+EXACT_BELOW = 10**27
 
 
 def to_pence(amount: Decimal) -> Decimal:
@@ -39,6 +41,9 @@ def largest_remainder(total: Decimal, weights: Sequence[Decimal | int]) -> list[
     if whole == 0:
         weights, whole = [Decimal(1)] * len(weights), Decimal(len(weights))
     pence = int(total / PENNY)
+    whole_pence = _whole_pence_shares(pence, weights, whole)
+    if whole_pence is not None:  # nothing to round: each part is its exact share
+        return [(Decimal(p) * PENNY).quantize(PENNY) for p in whole_pence]
     exact = [Decimal(pence) * w / whole for w in weights]
     floors = [int(e.to_integral_value(rounding=ROUND_DOWN)) for e in exact]
     left = pence - sum(floors)
@@ -46,3 +51,23 @@ def largest_remainder(total: Decimal, weights: Sequence[Decimal | int]) -> list[
     for i in by_remainder[:left]:
         floors[i] += 1
     return [(Decimal(p) * PENNY).quantize(PENNY) for p in floors]
+
+
+def _whole_pence_shares(pence: int, weights: list[Decimal], whole: Decimal) -> list[int] | None:
+    """Each weight's exact share of `pence` if every one is a whole number of pence (as when the total is a rate in
+    pence times whole-number weights), in integers; else None, and the general split applies."""
+    if whole != whole.to_integral_value():
+        return None
+    denominator = int(whole)
+    if pence * denominator >= EXACT_BELOW:  # beyond what the general split computes exactly: leave it to that
+        return None
+    shares = []
+    for w in weights:
+        whole_w = int(w)
+        if whole_w != w:
+            return None
+        share, remainder = divmod(pence * whole_w, denominator)
+        if remainder:
+            return None
+        shares.append(share)
+    return shares

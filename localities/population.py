@@ -35,16 +35,22 @@ class Basis(StrEnum):
 FIELD_FOR_BASIS = {Basis.REGISTERED: "registered_patients", Basis.WEIGHTED: "weighted_patients"}
 
 
+def latest_snapshots(at: datetime.date, basis: Basis, practice_ref: str = "practice_id") -> QuerySet[ListSizeSnapshot]:
+    """The practice's (OuterRef(practice_ref)) snapshots with the basis's figure on or before `at`, the one used first.
+
+    The one rule for "latest snapshot on or before a date": latest extract date, then SOURCE_PREFERENCE.
+    Take `[:1]` of it as a subquery (latest_list_size() does, for the figure).
+    """
+    field = FIELD_FOR_BASIS[Basis(basis)]
+    return ListSizeSnapshot.objects.filter(
+        practice_id=OuterRef(practice_ref), extract_date__lte=at, **{f"{field}__isnull": False}
+    ).order_by("-extract_date", source_rank())
+
+
 def latest_list_size(at: datetime.date, basis: Basis, practice_ref: str = "practice_id") -> Subquery:
     """A subquery giving the practice's (OuterRef(practice_ref)) latest figure on or before `at`."""
     field = FIELD_FOR_BASIS[Basis(basis)]
-    latest = (
-        ListSizeSnapshot.objects.filter(
-            practice_id=OuterRef(practice_ref), extract_date__lte=at, **{f"{field}__isnull": False}
-        )
-        .order_by("-extract_date", source_rank())
-        .values(field)[:1]
-    )
+    latest = latest_snapshots(at, basis, practice_ref).values(field)[:1]
     output = IntegerField() if basis == Basis.REGISTERED else DecimalField(max_digits=14, decimal_places=3)
     return Subquery(latest, output_field=output)
 

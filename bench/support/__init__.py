@@ -6,6 +6,7 @@ median-of-repeats timer. Import it as `bench.support` once the project root is o
 package rather than bench/support.py so that scripts/bench, which runs every bench/*.py, does not run it.
 """
 
+import gc
 import os
 import shutil
 import statistics
@@ -124,11 +125,13 @@ def benchmark_database(benchmark: str) -> Iterator[str]:
 
 
 def timed(function: Callable[[], object], repeats: int = REPEATS, before: Callable[[], object] | None = None) -> float:
-    """The median wall-clock seconds of `function` over `repeats` runs (each after `before`)."""
+    """The median wall-clock seconds of `function` over `repeats` runs (each after `before`, and after a garbage
+    collection, so that no run pays for the garbage of what came before it)."""
     times = []
     for _ in range(repeats):
         if before:
             before()
+        gc.collect()
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)

@@ -64,3 +64,32 @@ def test_it_holds_its_properties_for_random_lists():
         for part, weight in zip(parts, weights, strict=True):
             exact = total * weight / whole if whole else total / len(weights)
             assert abs(part - exact) < Decimal("0.01")  # each part within a penny of its exact share
+
+
+def _split_by_the_rule(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """largest_remainder's general rule, written out: exact share rounded down, spare pence by largest remainder."""
+    if total < 0:
+        return [-part for part in _split_by_the_rule(-total, weights)]
+    whole = sum(weights)
+    if whole == 0:
+        weights, whole = [Decimal(1)] * len(weights), Decimal(len(weights))
+    pence = int(total * 100)
+    exact = [Decimal(pence) * w / whole for w in weights]
+    floors = [int(e) for e in exact]
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[: pence - sum(floors)]:
+        floors[i] += 1
+    return [(Decimal(p) * Decimal("0.01")).quantize(Decimal("0.01")) for p in floors]
+
+
+def test_its_whole_pence_shortcut_gives_what_the_rule_gives():
+    # A rate in pence times whole-number list sizes splits into whole pence: the shortcut must change nothing.
+    rng = random.Random(20181001)
+    for _ in range(3000):
+        weights = [Decimal(rng.randint(0, 20_000)) for _ in range(rng.randint(1, 12))]
+        if rng.random() < 0.3:
+            weights[rng.randrange(len(weights))] = Decimal(rng.randint(0, 20_000_000)) / 1000
+        rate = Decimal(rng.choice(["0.50", "1.50", "3.00", "0.37"]))
+        for total in (release_amount(rate, sum(weights)), -release_amount(rate, sum(weights)), Decimal("0.07")):
+            parts = largest_remainder(total, weights)
+            assert [str(p) for p in parts] == [str(p) for p in _split_by_the_rule(total, weights)]
