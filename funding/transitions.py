@@ -47,7 +47,8 @@ def _record(evidence: Evidence, *, to: EvidenceStatus, actor, at, reason: str = 
 TRANSITIONS_BY_TARGET = {t.target: t.label for t in TRANSITIONS.values()}
 
 
-def _attach(evidence: Evidence, files: Sequence[CheckedUpload], *, actor, at) -> None:
+def _attach(evidence: Evidence, files: Sequence[CheckedUpload], *, actor, at, written: list) -> None:
+    """Store the files and their rows; `written` collects each stored file, for removal if the transaction fails."""
     for upload in files:
         stored = EvidenceFile(
             evidence=evidence,
@@ -58,6 +59,7 @@ def _attach(evidence: Evidence, files: Sequence[CheckedUpload], *, actor, at) ->
             uploaded_at=at,
         )
         stored.file.save(f"upload.{upload.extension}", upload.file, save=False)
+        written.append(stored.file)
         stored.save()
 
 
@@ -67,6 +69,25 @@ def _write(
     if not (actor.has_role(*TRANSITIONS[transition].roles) and permissions.works_in(actor, locality)):
         raise TransitionNotAllowed("Only the locality's practice managers and leads can change its evidence.")
     now = timezone.now()
+    written = []
+    try:
+        evidence = _write_in_transaction(
+            transition, locality, item, actor=actor, statement=statement, files=files, now=now, written=written
+        )
+    except BaseException:
+        for stored in written:  # their rows went with the transaction: the files go too, leaving nothing behind
+            stored.delete(save=False)
+        raise
+    if transition == "submit":
+        from .tasks import evidence_submitted_notify
+
+        enqueue_on_commit(evidence_submitted_notify, evidence.pk)
+    return evidence
+
+
+def _write_in_transaction(
+    transition: str, locality: Locality, item: ChecklistItem, *, actor, statement: str, files, now, written: list
+) -> Evidence:
     with transaction.atomic():
         evidence = _locked(locality, item)
         target = TRANSITIONS[transition].target
@@ -80,7 +101,7 @@ def _write(
             raise TransitionNotAllowed("Write a statement before you submit the evidence.")
         changed = statement != evidence.statement or bool(files)
         evidence.statement = statement
-        _attach(evidence, files, actor=actor, at=now)
+        _attach(evidence, files, actor=actor, at=now, written=written)
         if transition == "submit":
             evidence.submitted_by = actor
             evidence.submitted_at = now
@@ -89,10 +110,6 @@ def _write(
         elif changed:
             evidence._change_reason = "Draft saved"
             evidence.save()
-    if transition == "submit":
-        from .tasks import evidence_submitted_notify
-
-        enqueue_on_commit(evidence_submitted_notify, evidence.pk)
     return evidence
 
 

@@ -1,11 +1,18 @@
 """evidence_save_draft and evidence_submit: happy path, wrong state, wrong person, repeat."""
 
-import pytest
+from pathlib import Path
 
-from funding.models import EvidenceStatus, EvidenceTransition
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from funding import transitions
+from funding.models import EvidenceFile, EvidenceStatus, EvidenceTransition
 from funding.transitions import TransitionNotAllowed, evidence_save_draft, evidence_submit
+from funding.uploads import check_upload
 
 from .factories import EvidenceFactory
+from .test_uploads import PDF
 
 
 def test_it_saves_a_first_draft(people, checklist):
@@ -97,3 +104,22 @@ def test_it_submits_once_when_repeated(people, checklist):
     assert first.statement == "Final"
     assert first.submitted_by == people.manager
     assert EvidenceTransition.objects.filter(evidence=first).count() == 1
+
+
+def test_a_failed_write_leaves_neither_rows_nor_files(people, checklist, monkeypatch):
+    """The files are stored inside the transaction; when it fails, they are removed with their rows."""
+
+    def failing_record(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(transitions, "_record", failing_record)
+    evidence_dir = Path(settings.MEDIA_ROOT) / "evidence"
+    before = set(evidence_dir.rglob("*")) if evidence_dir.exists() else set()
+    upload = check_upload(SimpleUploadedFile("minutes.pdf", PDF))
+
+    with pytest.raises(RuntimeError):
+        evidence_save_draft(people.south_bristol, checklist.item, actor=people.manager, statement="x", files=[upload])
+
+    assert not EvidenceFile.objects.exists()
+    after = set(evidence_dir.rglob("*")) if evidence_dir.exists() else set()
+    assert {p for p in after - before if p.is_file()} == set()
