@@ -14,7 +14,7 @@ urlpatterns = [
     path("localities/", include("localities.urls")),
     path("funding/", include("funding.urls")),
     path("improved-access/", include("improved_access.urls")),
-    # issue 7 (One Care): added by the helper for testing; the lead keeps them.
+    # One Care: the membership register, practice ballots and the business plan tracker.
     path("onecare/register/", include("onecare.membership.urls")),
     path("onecare/ballots/", include("onecare.ballots.urls")),
     path("onecare/business-plan/", include("onecare.businessplan.urls")),

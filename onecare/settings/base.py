@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "localities",
     "funding",
     "improved_access",
-    # issue 7 (One Care): added by the helper for testing; the lead keeps them.
+    # One Care: the membership register, practice ballots and the business plan tracker.
     "onecare.membership",
     "onecare.ballots",
     "onecare.businessplan",
