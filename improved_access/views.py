@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from localities.models import Locality
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import today, visible_localities
 
@@ -71,7 +72,9 @@ def status(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _plan_for(request, code: str, phase: int) -> Plan:
+def _plan_for(request, code: str, phase: int) -> tuple[Locality, Plan | None]:
+    """The locality and its plan for the phase. Without a plan: a lead's POST starts it, a lead's GET gets
+    None (the page offers to start it: a GET changes nothing), and anyone else is refused."""
     locality = permissions.get_ia_locality_for_user(request.user, code)
     if phase not in Phase.values:
         raise PermissionDenied("No such phase.")
@@ -79,18 +82,24 @@ def _plan_for(request, code: str, phase: int) -> Plan:
     if plan is None:
         if not permissions.is_lead_of(request.user, locality):
             raise PermissionDenied("The locality has no plan for this phase yet.")
+        if request.method != "POST":
+            return locality, None
         plan = plan_ensure(locality, phase, actor=request.user)
-    return plan
+    return locality, plan
 
 
 @login_required
 def plan(request: HttpRequest, code: str, phase: int) -> HttpResponse:
-    the_plan = _plan_for(request, code, phase)
+    locality, the_plan = _plan_for(request, code, phase)
+    if the_plan is None:
+        return render(request, "improved_access/plan_start.html", {"locality": locality, "phase": Phase(phase).label})
     user = request.user
     form, review = SessionForm(initial={"valid_from": the_plan.starts_on}), ReviewForm()
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
+            if action == "start":  # made above, if it was missing
+                return redirect(request.path)
             if action == "add-session":
                 form = SessionForm(request.POST)
                 if form.is_valid():
@@ -137,7 +146,9 @@ def plan(request: HttpRequest, code: str, phase: int) -> HttpResponse:
 
 @login_required
 def declaration(request: HttpRequest, code: str, phase: int, kind: str) -> HttpResponse:
-    the_plan = _plan_for(request, code, phase)
+    _, the_plan = _plan_for(request, code, phase)
+    if the_plan is None:  # no plan yet: its page offers to start it
+        return redirect("improved_access:plan", code, phase)
     if kind not in DeclarationKind.values:
         raise PermissionDenied("No such declaration.")
     item = get_object_or_404(Declaration.objects.select_related("plan__locality"), plan=the_plan, kind=kind)

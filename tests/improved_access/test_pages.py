@@ -107,7 +107,11 @@ def test_it_shows_rules_with_figures_and_the_trend(client, locality, people):
 def test_it_lets_a_lead_build_and_submit_a_plan(client, locality, people):
     client.force_login(people.lead)
     url = pages(locality)["plan"]
-    assert client.get(url).status_code == 200  # starts the phase 1 plan
+    start = client.get(url)
+    assert start.status_code == 200 and "Start the plan" in start.content.decode()
+    assert not Plan.objects.exists()  # a GET changes nothing
+    assert client.post(url, {"action": "start"}).status_code == 302
+    assert Plan.objects.get().declarations.count() == len(DeclarationKind)
     fields = {
         "action": "add-session",
         "site": "Central hub",
@@ -132,7 +136,7 @@ def test_it_lets_a_lead_build_and_submit_a_plan(client, locality, people):
 
 def test_it_lets_a_commissioner_accept_a_plan_and_a_declaration(client, locality, people):
     client.force_login(people.lead)
-    client.get(pages(locality)["plan"])
+    client.post(pages(locality)["plan"], {"action": "start"})
     client.post(pages(locality)["declaration"], {"action": "submit", "evidence": "Online booking."})
     client.post(pages(locality)["plan"], {"action": "submit"})
     client.force_login(people.commissioner)
@@ -176,3 +180,14 @@ def test_it_shows_the_status_page_in_a_fixed_number_of_queries(client, locality,
     client.force_login(people.commissioner)
     with django_assert_max_num_queries(26):
         assert client.get(pages(locality)["status"]).status_code == 200
+
+
+def test_without_a_plan_a_declaration_sends_the_lead_to_start_it_and_others_are_refused(client, locality, people):
+    client.force_login(people.lead)
+    response = client.get(pages(locality)["declaration"])
+    assert response.status_code == 302 and response["Location"] == pages(locality)["plan"]
+    assert not Plan.objects.exists()
+    client.force_login(people.commissioner)
+    assert client.get(pages(locality)["plan"]).status_code == 403
+    assert client.post(pages(locality)["plan"], {"action": "start"}).status_code == 403
+    assert not Plan.objects.exists()

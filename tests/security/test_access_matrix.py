@@ -59,7 +59,7 @@ improved_access:overview                login     200          403     403     3
 improved_access:status                  login     200/404      403/404 403/404 200/404 403        404     404
 improved_access:activity                login     403/404      403/404 403/404 200/404 403        404     404
 improved_access:plan                    login     403/404      403/404 403/404 200/404 403        404     404
-improved_access:declaration             login     403/404      403/404 403/404 200/404 403        404     404
+improved_access:declaration             login     403/404      403/404 403/404 302/404 403        404     404
 membership:register                     login     403          403     403     403     403        200     403
 membership:register-export              login     403          403     403     403     403        200     403
 ballots:list                            login     403          403     200     403     403        200     200
