@@ -1,14 +1,14 @@
 """Queue a Celery task once the transaction commits, without failing the request if the broker is down.
 
 Celery's own delay_on_commit raises from the commit hook when Redis cannot be reached: the change is
-already committed, yet the user would see a server error. Here the send is tried after commit and a broker
-that cannot be reached is logged as a warning; what the task would have done is caught up by whatever
-the caller keeps for it (an outbox row and its periodic sweep, a nightly run).
+already committed, yet the user would see a server error. Here the send is tried after commit, and a task
+the broker cannot take is logged and kept (onecare.outbox.UnsentTask); the sweep every five minutes
+sends it once the broker is back. Nothing that was committed loses its task.
 """
 
 import logging
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
@@ -26,9 +26,14 @@ def _send(task, args, kwargs) -> None:
     try:
         task.delay(*args, **kwargs)
     except OperationalError as error:
-        logger.warning(
-            "Could not queue %s (broker unreachable: %s); it was not sent, and the outbox, sweep or scheduled "
-            "run will catch up.",
-            task.name,
-            error,
-        )
+        logger.warning("Could not queue %s (broker unreachable: %s); kept for the sweep to send.", task.name, error)
+        _keep(task.name, args, kwargs, error)
+
+
+def _keep(name: str, args, kwargs, error: Exception) -> None:
+    from onecare.outbox.models import UnsentTask
+
+    try:
+        UnsentTask.objects.create(task_name=name, args=list(args), kwargs=dict(kwargs), last_error=str(error))
+    except DatabaseError:
+        logger.exception("Could not keep %s for the sweep either: it is lost.", name)

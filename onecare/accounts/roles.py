@@ -81,6 +81,8 @@ PERMISSIONS: dict[Role, list[tuple[str, str, list[str]]]] = {
         ("funding", "view", CHECKLIST_MODELS + EVIDENCE_MODELS + LEDGER_MODELS),
         ("funding", "add", CHECKLIST_MODELS),
         ("funding", "change", CHECKLIST_MODELS),
+        # Tasks waiting for the broker (a background import among them): seen, never edited.
+        ("outbox", "view", ["unsenttask"]),
     ],
     Role.ONECARE_STAFF: [
         ("localities", "view", ["practice", "locality", "localitymembership", "listsizesnapshot"]),

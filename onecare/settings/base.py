@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "csp",
     "onecare.accounts",
     "onecare.security",
+    "onecare.outbox",
     "localities",
     "funding",
     "improved_access",
@@ -182,6 +183,10 @@ CELERY_BEAT_SCHEDULE = {
     "improved-access-quarterly": {
         "task": "improved_access.evaluate_improved_access",
         "schedule": crontab(minute=0, hour=3, day_of_month=1, month_of_year="1,4,7,10"),
+    },
+    "outbox-unsent-tasks-sweep": {
+        "task": "onecare.unsent_tasks_sweep",
+        "schedule": crontab(minute="*/5"),
     },
     "funding-deadline-reminders": {
         "task": "funding.deadline_reminders_send",

@@ -5,14 +5,18 @@ and started again (same port) before the periodic sweep runs.
 """
 
 import datetime
+import json
 
 import pytest
+import redis
 from django.urls import reverse
 from django.utils import timezone
 
 from funding.evaluation import SWEEP_AFTER, evaluate_milestones, evaluation_requests_sweep
 from funding.models import EvaluationRequest, EvidenceStatus, Release, ReleaseState
 from onecare.celery import app
+from onecare.outbox.models import UnsentTask
+from onecare.outbox.tasks import unsent_tasks_sweep
 from tests.funding.factories import EvidenceFactory
 from tests.funding.ledger import join
 
@@ -75,3 +79,32 @@ def test_an_approval_commits_while_redis_is_down(client, people, lts_rules, brok
     assert any("approved" in str(m).lower() for m in response.context["messages"])
     release.refresh_from_db()
     assert (release.state, release.approved_by) == (ReleaseState.APPROVED, people.commissioner)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_tasks_the_broker_could_not_take_are_kept_and_sent_when_it_is_back(client, people, lts_rules, broker):
+    broker.start()
+    broker.stop()
+    evidence = EvidenceFactory(locality=people.south_bristol, item=lts_rules.items["3.1"], submitted=True)
+    client.force_login(people.commissioner)
+    client.post(reverse("funding:review", args=[evidence.pk]), {"decision": "accept"})
+
+    waiting = list(UnsentTask.objects.values_list("task_name", "args", "kwargs"))
+    assert waiting == [
+        ("funding.evidence_reviewed_notify", [evidence.pk], {}),
+        (
+            "funding.evaluate_milestones",
+            [],
+            {"triggered_by_id": people.commissioner.pk, "trigger": f"evidence {evidence.pk} accepted"},
+        ),
+    ]
+    assert unsent_tasks_sweep() == "sent=0 waiting=2"  # still down: kept, the attempt counted
+    assert list(UnsentTask.objects.values_list("attempts", flat=True)) == [2, 1]
+
+    broker.start()
+    assert unsent_tasks_sweep() == "sent=2 waiting=0"
+    assert not UnsentTask.objects.exists()
+    queued = [json.loads(m)["headers"]["task"] for m in redis.Redis(port=broker.port).lrange("celery", 0, -1)]
+    assert sorted(queued) == ["funding.evaluate_milestones", "funding.evidence_reviewed_notify"]
+    assert unsent_tasks_sweep() == "sent=0 waiting=0"  # a repeat sends nothing twice

@@ -127,6 +127,7 @@ ADMIN_VIEWERS: dict[str, set[Role]] = {
     "businessplan.activity": {Role.ONECARE_STAFF},
     "businessplan.incomesource": {Role.ONECARE_STAFF},
     "businessplan.risk": {Role.ONECARE_STAFF},
+    "outbox.unsenttask": {Role.DATA_ADMIN},
 }
 ADMIN_STAFF = {Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN, Role.ONECARE_STAFF}
 
