@@ -23,6 +23,10 @@ def test_journey_evidence_by_keyboard(journey, two_localities, tmp_path):
     agreement = tmp_path / "agreement.pdf"
     agreement.write_bytes(PDF)
     page = journey.page
+    # Playwright turns on file-chooser interception without waiting for the browser to confirm it,
+    # so a chooser opened straight after `expect_file_chooser` can slip past. Listening from the
+    # start leaves the interception on long before the key press that opens it.
+    page.on("filechooser", lambda chooser: None)
 
     journey.goto("/accounts/login/")
     journey.visit("sign in")
@@ -44,6 +48,7 @@ def test_journey_evidence_by_keyboard(journey, two_localities, tmp_path):
     tab_to(page, "statement")
     page.keyboard.type("Our inter-practice agreement, signed by all member practices on 1 March 2018.")
     tab_to(page, "files")
+    assert page.evaluate("document.activeElement.type") == "file"
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Space")
     chooser.value.set_files(str(agreement))
