@@ -175,6 +175,7 @@ def _rule(tranche: Tranche) -> dict:
         "reference_date": tranche.reference_date.isoformat(),
         "opens_on_joining": tranche.opens_on_joining,
         "gate_items": sorted(item.number for item in tranche.gate_items.all()),
+        "version": tranche.version,
     }
 
 
@@ -233,6 +234,10 @@ def _release(tranche: Tranche, locality_id: int, figures: list[Figure], **fields
         basis=tranche.basis,
         reference_date=tranche.reference_date,
         amount=release_amount(tranche.rate, summary["population"]),
+        # The version of the tranche applied and who proposed and approved it: they may not approve this release.
+        rule_version=tranche.version,
+        rule_proposed_by_id=tranche.version_proposed_by_id,
+        rule_approved_by_id=tranche.version_approved_by_id,
         **summary,
         **fields,
     )
@@ -323,6 +328,9 @@ def _adjust(common: dict, scope: Q | None = None) -> list[tuple[Release, list[Li
             kind=ReleaseKind.ADJUSTMENT,
             adjusts=release,
             rule={**release.rule, "adjusts": release.pk, "previous_amount": str(sum(before.values(), ZERO))},
+            rule_version=release.rule_version,
+            rule_proposed_by_id=release.rule_proposed_by_id,
+            rule_approved_by_id=release.rule_approved_by_id,
             rate=release.rate,
             basis=release.basis,
             reference_date=release.reference_date,

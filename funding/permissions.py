@@ -95,11 +95,25 @@ def gate_acceptors(release) -> set[int]:
     return {e["accepted_by"] for e in release.rule.get("gate_evidence", []) if e.get("accepted_by")}
 
 
+def rule_changers(release) -> set[int]:
+    """Who proposed or approved the version of each rule the release applied: the tranche's (real fields), and for
+    Improved Access the compliance rules' and payment terms' (kept in its rule as rule_changed_by)."""
+    people = {release.rule_proposed_by_id, release.rule_approved_by_id}
+    people.update((release.rule or {}).get("rule_changed_by", []))
+    return {pk for pk in people if pk}
+
+
 def separation_of_duties(user, release) -> Answer:
     if release.triggered_by_id == user.pk:
         return False, "You triggered the evaluation that proposed this release: someone else must approve it."
     if user.pk in gate_acceptors(release):
         return False, "You accepted evidence that opened this tranche: someone else must approve it."
+    if user.pk in rule_changers(release):
+        version = f" (version {release.rule_version})" if release.rule_version else ""
+        return False, (
+            f"You proposed or approved the rule this release applied, tranche {release.tranche.code}{version} or a "
+            "rule it was judged by: someone else must approve it."
+        )
     return True, ""
 
 

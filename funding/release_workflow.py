@@ -1,9 +1,10 @@
 """The release workflow as data: which states each transition leaves from, where it goes, and who makes it.
 
 Read it against shared/DOMAIN.md: the evaluation proposes; a commissioner approves (never one who
-triggered the evaluation or accepted the evidence that opened the tranche); above the delegated limit
-(settings.FUNDING_DELEGATED_LIMIT) a finance approver authorises as a second approval, and at or below
-it the approval authorises too, recorded as two steps (approved, then authorised within the limit).
+triggered the evaluation or accepted the evidence that opened the tranche, nor who proposed or approved the
+version of the rule it applied); above the delegated limit (funding.DelegatedLimit, seeded from
+settings.FUNDING_DELEGATED_LIMIT) a finance approver authorises as a second approval, and at or below it
+the approval authorises too, recorded as two steps (approved, then authorised within the limit).
 Finance schedules authorised releases into a payment run and marks them paid. Rejected and withdrawn
 are final; a withdrawn release may be proposed again by the next evaluation, a rejected one is not.
 """
@@ -56,6 +57,13 @@ TAG_CLASS = {
 
 
 def delegated_limit() -> Decimal:
+    """The delegated limit in force: data (funding.DelegatedLimit, changed by four eyes: funding.rule_changes),
+    seeded from the FUNDING_DELEGATED_LIMIT setting, which is also the answer while no row exists."""
+    from .models import DelegatedLimit
+
+    amount = DelegatedLimit.objects.order_by("pk").values_list("amount", flat=True).first()
+    if amount is not None:
+        return amount
     return Decimal(getattr(settings, "FUNDING_DELEGATED_LIMIT", Decimal("50000.00")))
 
 

@@ -71,15 +71,35 @@ def quarter_tranche(quarter: Quarter) -> Tranche:
             rate=terms.rate,
             basis=Basis.WEIGHTED,
             reference_date=terms.reference_date or quarter.start,
+            # Its rate and date are the terms' approved version: the people of that version stand for the tranche.
+            version_proposed_by_id=terms.version_proposed_by_id,
+            version_approved_by_id=terms.version_approved_by_id,
         )
         tranche._change_reason = f"Improved Access {quarter}"
         tranche.save()
     return tranche
 
 
-def _rule(tranche: Tranche, quarter: Quarter, assessment: Assessment) -> dict:
+def rules_applied(quarter: Quarter, judged_on: datetime.date) -> dict:
+    """The versions of the payment terms and compliance rules in force, and who proposed or approved them (they
+    may not approve the releases: funding.permissions.rule_changers)."""
+    from .compliance import rules_on
+
+    applied = [terms_for(quarter), *rules_on(judged_on).values()]
+    return {
+        "rule_versions": [
+            {"rule": f"{rule._meta.model_name} {rule.pk}", "name": str(rule), "version": rule.version}
+            for rule in applied
+        ],
+        "rule_changed_by": sorted({pk for rule in applied for pk in rule.version_people()}),
+    }
+
+
+def _rule(tranche: Tranche, quarter: Quarter, assessment: Assessment, applied: dict | None = None) -> dict:
     declarations = assessment.plan.declarations.all() if assessment.plan else []
     return {
+        **(applied or {}),
+        "version": tranche.version,
         "scheme": SCHEME_CODE,
         "tranche": tranche.code,
         "tranche_id": tranche.pk,
@@ -135,13 +155,14 @@ def evaluate_improved_access(
             "proposed_at": started,
         }
         proposed, made_for = [], {}
+        applied = rules_applied(quarter, judged_on)
         for assessment in due:
             release, lines = _release(
                 tranche,
                 assessment.locality.pk,
                 figures.get(assessment.locality.pk, []),
                 kind=ReleaseKind.RELEASE,
-                rule=_rule(tranche, quarter, assessment),
+                rule=_rule(tranche, quarter, assessment, applied),
                 **common,
             )
             if release.amount > 0:

@@ -17,12 +17,17 @@ from .ledger import (
 )
 from .outbox import REMINDER_DAYS, EvaluationRequest, ReminderKind, SentReminder
 from .payment_runs import PaymentRun, PaymentRunState
+from .rules import DelegatedLimit, RuleChange, RuleChangeState, VersionedRule
 
 __all__ = [
     "DEAD_STATES",
     "SEPARATE_SCHEMES",
     "UNSETTLED_STATES",
     "Basis",
+    "DelegatedLimit",
+    "RuleChange",
+    "RuleChangeState",
+    "VersionedRule",
     "MilestoneEvaluation",
     "PaymentRun",
     "PaymentRunState",

@@ -12,6 +12,16 @@ class Scheme(models.Model):
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=200)
     active = models.BooleanField(default=True, help_text="Localities work through the checklists of active schemes.")
+    rate_per_head = models.DecimalField(
+        "rate per head (£)",
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="What the active tranches' rates add up to (LTS: £3.00); blank: no such rule (Improved Access, "
+        "paid per quarter). Set by a data migration: the scheme paper decides it.",
+    )
 
     history = HistoricalRecords()
 

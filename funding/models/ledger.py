@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from localities.models import Locality, Practice
 
 from .checklist import ChecklistItem, Scheme
+from .rules import VersionedRule
 
 
 class Basis(models.TextChoices):
@@ -20,7 +21,7 @@ class Basis(models.TextChoices):
     WEIGHTED = "weighted", "Weighted patients"
 
 
-class Tranche(models.Model):
+class Tranche(VersionedRule):
     """A tranche of a scheme: its rate per head and the rule that opens it.
 
     The gate is met when every gate item has accepted evidence (and, when opens_on_joining is set,
@@ -121,6 +122,13 @@ class Release(models.Model):
         help_text="Adjustments only.",
     )
     rule = models.JSONField(help_text="The tranche rule as applied, and the evidence that met its gate.")
+    rule_version = models.PositiveIntegerField(null=True, blank=True, help_text="The tranche's version applied.")
+    rule_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rule_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     rate = models.DecimalField(max_digits=6, decimal_places=2)
     basis = models.CharField(max_length=10, choices=Basis.choices)
     population = models.DecimalField(max_digits=14, decimal_places=3)

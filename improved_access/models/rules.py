@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from funding.models.rules import VersionedRule
+
 
 class RuleKind(models.TextChoices):
     EVENINGS = "evenings", "Weekday evenings"
@@ -28,7 +30,7 @@ THRESHOLD_MEANING = {
 }
 
 
-class ComplianceRule(models.Model):
+class ComplianceRule(VersionedRule):
     kind = models.CharField(max_length=20, choices=RuleKind.choices)
     applies_from = models.DateField()
     threshold = models.DecimalField(max_digits=8, decimal_places=1, default=Decimal("0"))
@@ -54,7 +56,7 @@ class ComplianceRule(models.Model):
         return f"{self.get_kind_display()} from {self.applies_from:%d/%m/%Y}: {self.threshold}"
 
 
-class PaymentTerms(models.Model):
+class PaymentTerms(VersionedRule):
     """What a quarter pays: the rate per weighted head and the population reference date, from a quarter on."""
 
     applies_from = models.DateField(unique=True, help_text="The first day of the first quarter these terms apply to.")

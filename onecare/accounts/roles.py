@@ -42,6 +42,9 @@ MEMBERSHIP_MODELS = ["member"]
 BALLOT_MODELS = ["ballot", "elector", "candidate", "vote", "votemark", "decision"]
 BUSINESS_PLAN_MODELS = ["area", "activity", "risk", "incomesource", "incomefigure"]
 LEDGER_MODELS = ["tranche", "release", "milestoneevaluation", "paymentrun"]
+# Money rules change by proposal and another person's approval (funding.rule_changes): the list of changes is seen
+# by both roles; "change" on a rule lets its form propose (tranches and IA rules: commissioners; the limit: finance).
+RULE_CHANGE_MODELS = ["rulechange", "delegatedlimit"]
 IA_MODELS = ["plan", "session", "declaration", "compliancerule", "paymentterms", "quarterassessment", "activityreturn"]
 IA_RULE_MODELS = ["compliancerule", "paymentterms"]
 EVIDENCE_MODELS = ["evidence", "evidencefile", "evidencetransition", "sentreminder", "evaluationrequest"]
@@ -52,7 +55,7 @@ PERMISSIONS: dict[Role, list[tuple[str, str, list[str]]]] = {
         ("localities", "view", ALL_LOCALITY_MODELS + ["importrecord"]),
         ("localities", "add", GOVERNANCE_MODELS),
         ("localities", "change", GOVERNANCE_MODELS),
-        ("funding", "view", CHECKLIST_MODELS + EVIDENCE_MODELS + LEDGER_MODELS),
+        ("funding", "view", CHECKLIST_MODELS + EVIDENCE_MODELS + LEDGER_MODELS + RULE_CHANGE_MODELS),
         ("funding", "add", CHECKLIST_MODELS + ["tranche"]),
         ("funding", "change", CHECKLIST_MODELS + ["tranche"]),
         ("improved_access", "view", IA_MODELS),
@@ -61,8 +64,9 @@ PERMISSIONS: dict[Role, list[tuple[str, str, list[str]]]] = {
     ],
     Role.FINANCE_APPROVER: [
         ("localities", "view", ALL_LOCALITY_MODELS),
-        ("funding", "view", CHECKLIST_MODELS + ["evidence", "evaluationrequest"] + LEDGER_MODELS),
+        ("funding", "view", CHECKLIST_MODELS + ["evidence", "evaluationrequest"] + LEDGER_MODELS + RULE_CHANGE_MODELS),
         ("funding", "add", ["paymentrun"]),
+        ("funding", "change", ["delegatedlimit"]),
         ("improved_access", "view", ["paymentterms", "quarterassessment"]),
     ],
     Role.PRACTICE_MANAGER: [("localities", "view", ALL_LOCALITY_MODELS)],
