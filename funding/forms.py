@@ -30,7 +30,9 @@ class EvidenceForm(forms.Form):
     )
     files = MultipleFileField(
         label="Upload files",
-        help_text=f"{ALLOWED_DESCRIPTION}, each smaller than 20 MB. You can choose more than one file.",
+        help_text=(
+            f"{ALLOWED_DESCRIPTION}, each smaller than 20 MB (not macro-enabled). You can choose more than one file."
+        ),
         required=False,
     )
     action = forms.ChoiceField(choices=[("draft", "Save as draft"), ("submit", "Submit for review")])

@@ -112,7 +112,9 @@ def file_download(request: HttpRequest, public_id) -> FileResponse:
         handle = stored.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file is missing.") from None
-    response = FileResponse(handle, as_attachment=True, filename=stored.original_name, content_type=stored.content_type)
+    # The name, the Content-Type and the stored file all carry the type detected from the content.
+    name, content_type = stored.served_as
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

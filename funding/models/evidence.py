@@ -57,8 +57,11 @@ class Evidence(models.Model):
 
 def evidence_file_path(instance: "EvidenceFile", filename: str) -> str:
     """A generated name: nothing the uploader typed reaches the file system."""
-    suffix = PurePosixPath(filename).suffix.lower()[:6]
-    return f"evidence/{instance.evidence.locality_id}/{uuid.uuid4().hex}{suffix}"
+    from ..uploads import EXTENSION_OF
+
+    # The extension of the type detected from the content, never the one the name was given.
+    extension = EXTENSION_OF.get(instance.content_type) or PurePosixPath(filename).suffix.lower().lstrip(".")[:5]
+    return f"evidence/{instance.evidence.locality_id}/{uuid.uuid4().hex}.{extension or 'bin'}"
 
 
 class EvidenceFile(models.Model):
@@ -67,6 +70,8 @@ class EvidenceFile(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="files")
     file = models.FileField(upload_to=evidence_file_path, max_length=200)
+    # The uploader's base name, cleaned, with the extension of the detected type (rows stored before that
+    # rule may still carry the uploader's extension: served_as corrects it).
     original_name = models.CharField(max_length=200, help_text="The uploader's file name, cleaned; shown only.")
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
@@ -80,6 +85,17 @@ class EvidenceFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def served_as(self) -> tuple[str, str]:
+        """(download name, content type): always the extension of the detected type, whatever the name says."""
+        from ..uploads import served_as
+
+        return served_as(self.original_name, self.content_type)
+
+    @property
+    def download_name(self) -> str:
+        return self.served_as[0]
 
 
 class EvidenceTransition(models.Model):

@@ -28,21 +28,21 @@ EXE = b"MZ\x90\x00" + b"\x00" * 60
 
 
 @pytest.mark.parametrize(
-    ("name", "data", "extension"),
+    ("name", "data", "extension", "stored_as"),
     [
-        ("agreement.pdf", PDF, "pdf"),
-        ("plan.docx", DOCX, "docx"),
-        ("budget.xlsx", XLSX, "xlsx"),
-        ("minutes.odt", ODT, "odt"),
-        ("chart.png", PNG, "png"),
-        ("photo.jpeg", JPEG, "jpg"),
-        ("misnamed.docx", PDF, "pdf"),
+        ("agreement.pdf", PDF, "pdf", "agreement.pdf"),
+        ("plan.docx", DOCX, "docx", "plan.docx"),
+        ("budget.xlsx", XLSX, "xlsx", "budget.xlsx"),
+        ("minutes.odt", ODT, "odt", "minutes.odt"),
+        ("chart.png", PNG, "png", "chart.png"),
+        ("photo.jpeg", JPEG, "jpg", "photo.jpeg"),
+        ("misnamed.docx", PDF, "pdf", "misnamed.pdf"),
     ],
 )
-def test_it_accepts_allowed_types_by_content(name, data, extension):
+def test_it_accepts_allowed_types_by_content(name, data, extension, stored_as):
     checked = uploads.check_upload(SimpleUploadedFile(name, data))
     assert checked.extension == extension
-    assert checked.original_name == name
+    assert checked.original_name == stored_as
 
 
 @pytest.mark.parametrize(
