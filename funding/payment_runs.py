@@ -1,22 +1,36 @@
 """Every change of a payment run, one function each: create, add and remove releases, lock, mark paid.
 
-Each takes actor=, locks the run, returns quietly when already done and raises PaymentRunNotAllowed
-otherwise. Releases move through funding.release_transitions (authorised -> scheduled -> paid).
+Each takes actor=, locks the run, returns quietly when the same actor's change is already made and
+raises PaymentRunNotAllowed otherwise, in words: also when someone else made the change a moment before,
+when a release's own step is refused, and when the database settles a race (onecare.races). Releases move
+through funding.release_transitions (authorised -> scheduled -> paid). Locking writes the run's schedule
+lines (funding.models.ScheduleLine), frozen from then on; marking paid records one Payment per release
+on the day finance gives (today by default, never in the future).
 """
 
+import datetime
 from collections.abc import Iterable
+from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from localities.models import Commissioner
 from onecare.accounts.roles import Role
+from onecare.races import lost_race, wait_no_longer
 
-from .models import PaymentRun, PaymentRunState, Release
+from .models import PaymentRun, PaymentRunState, Release, ScheduleLine
 from .money import ZERO
-from .release_transitions import ReleaseTransitionNotAllowed, release_pay, release_schedule, release_unschedule
+from .release_transitions import (
+    ReleaseTransitionNotAllowed,
+    release_pay,
+    release_schedule,
+    release_unschedule,
+    when,
+    who,
+)
 
 
 class PaymentRunNotAllowed(ReleaseTransitionNotAllowed):
@@ -39,7 +53,36 @@ def _check(user, commissioner: Commissioner) -> None:
 
 
 def _locked(run: PaymentRun) -> PaymentRun:
-    return PaymentRun.objects.select_for_update().select_related("commissioner").get(pk=run.pk)
+    wait_no_longer()
+    return PaymentRun.objects.select_for_update(of=("self",)).select_related("commissioner").get(pk=run.pk)
+
+
+def _name(run: PaymentRun) -> str:
+    try:
+        return str(PaymentRun.objects.get(pk=run.pk))
+    except (DatabaseError, PaymentRun.DoesNotExist):
+        return f"Payment run {run.pk}"
+
+
+@contextmanager
+def _step(run: PaymentRun, what: str):
+    """One run step: a release's refusal and a lost race both answer as PaymentRunNotAllowed, after the rollback."""
+    try:
+        with (
+            lost_race(
+                PaymentRunNotAllowed,
+                lambda: (
+                    f"{_name(run)} was being {what} by someone else at the same moment, so nothing was changed. "
+                    "Look at it again, and try again if it still needs doing."
+                ),
+            ),
+            transaction.atomic(),
+        ):
+            yield
+    except PaymentRunNotAllowed:
+        raise
+    except ReleaseTransitionNotAllowed as refusal:
+        raise PaymentRunNotAllowed(str(refusal)) from refusal
 
 
 def _save(run: PaymentRun, actor, reason: str) -> None:
@@ -58,8 +101,8 @@ def payment_run_create(commissioner: Commissioner, *, actor, name: str, cost_cen
 
 
 def payment_run_add(run: PaymentRun, releases: Iterable[Release], *, actor) -> list[Release]:
-    """Schedule authorised releases into a draft run."""
-    with transaction.atomic():
+    """Schedule authorised releases into a draft run (all or none)."""
+    with _step(run, "changed"):
         run = _locked(run)
         _check(actor, run.commissioner)
         if run.state != PaymentRunState.DRAFT:
@@ -70,7 +113,7 @@ def payment_run_add(run: PaymentRun, releases: Iterable[Release], *, actor) -> l
 
 
 def payment_run_remove(run: PaymentRun, releases: Iterable[Release], *, actor) -> list[Release]:
-    with transaction.atomic():
+    with _step(run, "changed"):
         run = _locked(run)
         _check(actor, run.commissioner)
         if run.state != PaymentRunState.DRAFT:
@@ -80,33 +123,85 @@ def payment_run_remove(run: PaymentRun, releases: Iterable[Release], *, actor) -
 
 
 def payment_run_lock(run: PaymentRun, *, actor) -> PaymentRun:
-    """Freeze the run's lines: the schedule exported now is the one that will be paid."""
-    with transaction.atomic():
+    """Freeze the run's lines: the schedule exported now is the one that will be paid, and it never changes."""
+    from .exports import live_rows
+
+    with _step(run, "locked"):
         run = _locked(run)
         _check(actor, run.commissioner)
-        if run.state == PaymentRunState.LOCKED:
+        if run.state == PaymentRunState.LOCKED and run.locked_by_id == actor.pk:
             return run
         if run.state != PaymentRunState.DRAFT:
-            raise PaymentRunNotAllowed(f"Payment run {run.pk} is {run.get_state_display().lower()}.")
+            raise PaymentRunNotAllowed(
+                f"Payment run {run.pk} was {run.get_state_display().lower()} by someone else "
+                f"({who(run.paid_by or run.locked_by)}, {when(run.paid_at or run.locked_at)}), so nothing was changed."
+                if run.state == PaymentRunState.LOCKED
+                else f"Payment run {run.pk} is {run.get_state_display().lower()}: it cannot be locked again."
+            )
         if not run.releases.exists():
             raise PaymentRunNotAllowed("Add releases to the run before locking it.")
+        ScheduleLine.objects.bulk_create(
+            ScheduleLine(payment_run=run, release_id=release_id, position=position, **line)
+            for position, (release_id, line) in enumerate(live_rows(run), start=1)
+        )
         run.state, run.locked_by, run.locked_at = PaymentRunState.LOCKED, actor, timezone.now()
         _save(run, actor, "Locked")
     return run
 
 
-def payment_run_mark_paid(run: PaymentRun, *, actor) -> PaymentRun:
-    """The money has left: every release of the locked run becomes paid."""
-    with transaction.atomic():
+def paid_date(value, *, run: PaymentRun | None = None) -> datetime.date:
+    """The day the money left, as finance gives it (a date, or DD/MM/YYYY or YYYY-MM-DD text): today when blank."""
+    today = timezone.localdate()
+    if value in (None, ""):
+        return today
+    if isinstance(value, str):
+        for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                value = datetime.datetime.strptime(value.strip(), pattern).date()
+                break
+            except ValueError:
+                continue
+        else:
+            raise PaymentRunNotAllowed("Give the day the money was paid as DD/MM/YYYY, e.g. 05/03/2018.")
+    if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+        raise PaymentRunNotAllowed("Give the day the money was paid as DD/MM/YYYY, e.g. 05/03/2018.")
+    if value > today:
+        raise PaymentRunNotAllowed(
+            f"The paid date {value:%d/%m/%Y} is in the future: mark the run paid once the money has left."
+        )
+    if run is not None and run.locked_at is not None and value < timezone.localdate(run.locked_at):
+        raise PaymentRunNotAllowed(
+            f"The paid date {value:%d/%m/%Y} is before the run was locked "
+            f"({timezone.localdate(run.locked_at):%d/%m/%Y}): the schedule is paid after it is locked."
+        )
+    return value
+
+
+def payment_run_mark_paid(run: PaymentRun, *, actor, paid_on: datetime.date | str | None = None) -> PaymentRun:
+    """The money has left on paid_on (today when not given; never in the future): every release of the locked
+    run's schedule becomes paid, each with its one Payment."""
+    with _step(run, "marked paid"):
         run = _locked(run)
         _check(actor, run.commissioner)
         if run.state == PaymentRunState.PAID:
-            return run
+            if run.paid_by_id == actor.pk:
+                return run
+            raise PaymentRunNotAllowed(
+                f"Payment run {run.pk} was marked paid by someone else ({who(run.paid_by)}, {when(run.paid_at)}; "
+                f"paid on {run.paid_on:%d/%m/%Y}), so nothing was changed."
+            )
         if run.state != PaymentRunState.LOCKED:
             raise PaymentRunNotAllowed("Lock the run (and send its schedule) before marking it paid.")
+        paid_on = paid_date(paid_on, run=run)
+        scheduled = set(run.schedule_lines.values_list("release_id", flat=True))
+        if scheduled != set(run.releases.values_list("pk", flat=True)):
+            raise PaymentRunNotAllowed(
+                f"Payment run {run.pk}'s releases are not the ones on its locked schedule: nothing was paid. "
+                "Ask the system's administrators to look at it."
+            )
         for release in run.releases.order_by("pk"):
-            release_pay(release, actor=actor)
-        run.state, run.paid_by, run.paid_at = PaymentRunState.PAID, actor, timezone.now()
+            release_pay(release, actor=actor, paid_on=paid_on)
+        run.state, run.paid_by, run.paid_at, run.paid_on = PaymentRunState.PAID, actor, timezone.now(), paid_on
         _save(run, actor, "Paid")
     return run
 

@@ -1,15 +1,22 @@
 """Every change of a release's state after it is proposed, one function each: nothing else assigns Release.state.
 
-Each takes the acting user as actor=, locks the row, returns quietly when the change is already
-made, raises ReleaseTransitionNotAllowed when the actor or the state does not allow it, and records a
-ReleaseTransition (who, when, from, to, why) alongside the release's own history.
+Each takes the acting user as actor=, locks the row, returns quietly when the same actor's change is
+already made (a double click), raises ReleaseTransitionNotAllowed when the actor or the state does not
+allow it (saying who got there first when someone else made the change a moment before), and records a
+ReleaseTransition (who, when, from, to, why) alongside the release's own history. A race the database
+settles (deadlock, lock timeout, unique constraint) is answered with the same error, in words
+(onecare.races).
 """
 
-from django.db import transaction
+import datetime
+
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from onecare.races import lost_race, wait_no_longer
+
 from . import permissions
-from .models import DEAD_STATES, Release, ReleaseState, ReleaseTransition
+from .models import DEAD_STATES, Payment, Release, ReleaseState, ReleaseTransition
 from .release_workflow import RELEASE_STEPS, delegated_limit, needs_second_approval
 
 
@@ -18,7 +25,43 @@ class ReleaseTransitionNotAllowed(Exception):
 
 
 def _locked(release: Release) -> Release:
-    return Release.objects.select_for_update().select_related("locality", "tranche").get(pk=release.pk)
+    """Lock the release's row only (not its locality's or tranche's: two runs paid at once would deadlock)."""
+    wait_no_longer()
+    return Release.objects.select_for_update(of=("self",)).select_related("locality", "tranche").get(pk=release.pk)
+
+
+def _reference(release: Release) -> str:
+    try:
+        return Release.objects.select_related("locality", "tranche").get(pk=release.pk).reference
+    except (DatabaseError, Release.DoesNotExist):
+        return f"Release {release.pk}"
+
+
+def answering_races(release: Release, what: str = "changed"):
+    """A lost race (onecare.races) answered as this transition's own error, naming the release."""
+    return lost_race(
+        ReleaseTransitionNotAllowed,
+        lambda: (
+            f"{_reference(release)} was being {what} by someone else at the same moment, so nothing was "
+            "changed. Look at it again, and try again if it still needs doing."
+        ),
+        refused=None,
+    )
+
+
+def who(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else "someone else"
+
+
+def when(at) -> str:
+    return f"{timezone.localtime(at):%d/%m/%Y at %H:%M}" if at else "earlier"
+
+
+def _done_by_someone_else(release: Release, verb: str, by, at) -> ReleaseTransitionNotAllowed:
+    return ReleaseTransitionNotAllowed(
+        f"{release.reference} was {verb} by someone else ({who(by)}, {when(at)}): yours was not needed, "
+        "and nothing was changed."
+    )
 
 
 def _move(release: Release, to: ReleaseState, *, actor, at, reason: str = "", label: str = "") -> ReleaseTransition:
@@ -50,11 +93,13 @@ def _check_role_and_scope(actor, release: Release, step: str) -> None:
 def release_approve(release: Release, *, actor) -> Release:
     """First approval; within the delegated limit it authorises the release too (recorded as a second step)."""
     now = timezone.now()
-    with transaction.atomic():
+    with answering_races(release, "approved"), transaction.atomic():
         release = _locked(release)
         _check_role_and_scope(actor, release, "approve")
         if release.approved_at is not None and release.state not in DEAD_STATES:
-            return release
+            if release.approved_by_id == actor.pk:
+                return release
+            raise _done_by_someone_else(release, "approved", release.approved_by, release.approved_at)
         _check(permissions.can_approve_release(actor, release))
         release.approved_by, release.approved_at = actor, now
         _move(release, ReleaseState.APPROVED, actor=actor, at=now, label="Approved")
@@ -73,11 +118,13 @@ def release_approve(release: Release, *, actor) -> Release:
 def release_authorise(release: Release, *, actor) -> Release:
     """Second approval by a finance approver, for a release above the delegated limit."""
     now = timezone.now()
-    with transaction.atomic():
+    with answering_races(release, "authorised"), transaction.atomic():
         release = _locked(release)
         _check_role_and_scope(actor, release, "authorise")
         if release.authorised_at is not None and release.state not in DEAD_STATES:
-            return release
+            if release.authorised_by_id == actor.pk:
+                return release
+            raise _done_by_someone_else(release, "authorised", release.authorised_by, release.authorised_at)
         _check(permissions.can_authorise_release(actor, release))
         release.authorised_by, release.authorised_at = actor, now
         _move(release, ReleaseState.AUTHORISED, actor=actor, at=now, label="Authorised (second approval)")
@@ -89,11 +136,14 @@ def _end(release: Release, step: str, *, actor, reason: str) -> Release:
     if not reason:
         raise ReleaseTransitionNotAllowed(f"Give the reason the release is being {RELEASE_STEPS[step].target.label}.")
     now = timezone.now()
-    with transaction.atomic():
+    with answering_races(release, RELEASE_STEPS[step].target.label.lower()), transaction.atomic():
         release = _locked(release)
         _check_role_and_scope(actor, release, step)
         if release.state == RELEASE_STEPS[step].target:
-            return release
+            last = release.transitions.filter(to_state=release.state).select_related("actor").last()
+            if last is None or last.actor_id == actor.pk:
+                return release
+            raise _done_by_someone_else(release, RELEASE_STEPS[step].target.label.lower(), last.actor, last.at)
         _check(
             permissions.can_reject_release(actor, release)
             if step == "reject"
@@ -117,11 +167,28 @@ def release_withdraw(release: Release, *, actor, reason: str) -> Release:
 # Finance's steps, called by funding.payment_runs inside its own transaction (the run is locked there).
 
 
+def _paid_already(release: Release) -> None:
+    """A release is paid once (the release_paid_once constraint is the database's guard; this says it in words)."""
+    payment = Payment.objects.filter(release=release).first()
+    if payment is not None:
+        raise ReleaseTransitionNotAllowed(
+            f"{release.reference} was paid on {payment.paid_on:%d/%m/%Y} in payment run {payment.payment_run_id}: "
+            "a release is paid once."
+        )
+
+
 def release_schedule(release: Release, *, actor, run) -> Release:
     release = _locked(release)
     _check_role_and_scope(actor, release, "schedule")
     if release.state == ReleaseState.SCHEDULED and release.payment_run_id == run.pk:
         return release
+    _paid_already(release)
+    if release.state == ReleaseState.SCHEDULED:
+        last = release.transitions.filter(to_state=release.state).select_related("actor").last()
+        raise ReleaseTransitionNotAllowed(
+            f"{release.reference} is already in payment run {release.payment_run_id} (added by "
+            f"{who(last.actor if last else None)}, {when(last.at if last else None)}): a release is in one run."
+        )
     if release.state != ReleaseState.AUTHORISED:
         raise ReleaseTransitionNotAllowed(
             f"{release.reference} is {release.get_state_display().lower()}, not authorised."
@@ -143,20 +210,26 @@ def release_unschedule(release: Release, *, actor) -> Release:
     return release
 
 
-def release_pay(release: Release, *, actor) -> Release:
+def release_pay(release: Release, *, actor, paid_on: datetime.date) -> Release:
+    """Mark a scheduled release paid on paid_on, recording its one Payment (funding.payment_runs checks the date)."""
     release = _locked(release)
     _check_role_and_scope(actor, release, "pay")
     if release.state == ReleaseState.PAID:
         return release
+    _paid_already(release)
     if release.state != ReleaseState.SCHEDULED:
         raise ReleaseTransitionNotAllowed(
             f"{release.reference} is {release.get_state_display().lower()}, not scheduled."
         )
-    _move(
-        release,
-        ReleaseState.PAID,
-        actor=actor,
-        at=timezone.now(),
-        label=f"Paid in payment run {release.payment_run_id}",
+    now = timezone.now()
+    release.paid_on = paid_on
+    _move(release, ReleaseState.PAID, actor=actor, at=now, label=f"Paid in payment run {release.payment_run_id}")
+    Payment.objects.create(
+        release=release,
+        payment_run_id=release.payment_run_id,
+        amount=release.amount,
+        paid_on=paid_on,
+        recorded_by=actor,
+        recorded_at=now,
     )
     return release

@@ -7,10 +7,11 @@ EvidenceTransition (who, when, from, to, why).
 
 from collections.abc import Sequence
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from localities.models import Locality
+from onecare.races import lost_race, wait_no_longer
 from onecare.tasks_queue import enqueue_on_commit
 
 from . import permissions
@@ -25,7 +26,19 @@ class TransitionNotAllowed(Exception):
 
 def _locked(locality: Locality, item: ChecklistItem) -> Evidence:
     evidence, _ = Evidence.objects.get_or_create(locality=locality, item=item)
-    return Evidence.objects.select_for_update().select_related("locality").get(pk=evidence.pk)
+    wait_no_longer()
+    return Evidence.objects.select_for_update(of=("self",)).select_related("locality").get(pk=evidence.pk)
+
+
+def _answering_races(what: str, item_number):
+    """A lost race (onecare.races) answered as TransitionNotAllowed, in words (item_number called only then)."""
+    return lost_race(
+        TransitionNotAllowed,
+        lambda: (
+            f"The evidence for item {item_number()} was being {what} by someone else at the same moment, so "
+            "nothing was changed. Look at it again, and try again if it still needs doing."
+        ),
+    )
 
 
 def _record(evidence: Evidence, *, to: EvidenceStatus, actor, at, reason: str = "") -> EvidenceTransition:
@@ -71,9 +84,10 @@ def _write(
     now = timezone.now()
     written = []
     try:
-        evidence = _write_in_transaction(
-            transition, locality, item, actor=actor, statement=statement, files=files, now=now, written=written
-        )
+        with _answering_races("changed", lambda: item.number):
+            evidence = _write_in_transaction(
+                transition, locality, item, actor=actor, statement=statement, files=files, now=now, written=written
+            )
     except BaseException:
         for stored in written:  # their rows went with the transaction: the files go too, leaving nothing behind
             stored.delete(save=False)
@@ -129,12 +143,20 @@ def evidence_submit(
 
 def _review(evidence: Evidence, transition: str, *, actor, reason: str = "") -> tuple[Evidence, bool]:
     now = timezone.now()
-    evidence = Evidence.objects.select_for_update().select_related("locality").get(pk=evidence.pk)
+    wait_no_longer()
+    evidence = Evidence.objects.select_for_update(of=("self",)).select_related("locality", "item").get(pk=evidence.pk)
     target = TRANSITIONS[transition].target
     if not permissions.can_review_locality(actor, evidence.locality):
         raise TransitionNotAllowed("Only a commissioner for this locality can review its evidence.")
     if evidence.status == target:
-        return evidence, False
+        if evidence.reviewed_by_id in (None, actor.pk):
+            return evidence, False
+        by = evidence.reviewed_by
+        raise TransitionNotAllowed(
+            f"The evidence for item {evidence.item.number} was {target.label.lower()} by someone else "
+            f"({by.get_full_name() or by.get_username()}, {timezone.localtime(evidence.reviewed_at):%d/%m/%Y at %H:%M})"
+            ": yours was not needed, and nothing was changed."
+        )
     allowed, why = permissions.can_review(actor, evidence)
     if not allowed:
         raise TransitionNotAllowed(why)
@@ -145,9 +167,16 @@ def _review(evidence: Evidence, transition: str, *, actor, reason: str = "") -> 
     return evidence, True
 
 
+def _item_number(evidence: Evidence) -> str:
+    try:
+        return Evidence.objects.filter(pk=evidence.pk).values_list("item__number", flat=True).first() or "?"
+    except DatabaseError:
+        return "?"
+
+
 def evidence_accept(evidence: Evidence, *, actor) -> Evidence:
     """Accept submitted evidence, and in the same transaction ask payments to evaluate the locality's milestones."""
-    with transaction.atomic():
+    with _answering_races("reviewed", lambda: _item_number(evidence)), transaction.atomic():
         evidence, changed = _review(evidence, "accept", actor=actor)
         if changed:
             EvaluationRequest.objects.create(
@@ -167,7 +196,7 @@ def evidence_return(evidence: Evidence, *, actor, reason: str) -> Evidence:
     reason = (reason or "").strip()
     if not reason:
         raise TransitionNotAllowed("Give the reason the evidence is being returned.")
-    with transaction.atomic():
+    with _answering_races("reviewed", lambda: _item_number(evidence)), transaction.atomic():
         evidence, changed = _review(evidence, "return", actor=actor, reason=reason)
     if changed:
         from .tasks import evidence_reviewed_notify

@@ -4,6 +4,7 @@ from .checklist import ChecklistItem, Phase, Scheme
 from .evidence import Evidence, EvidenceFile, EvidenceStatus, EvidenceTransition
 from .ledger import (
     DEAD_STATES,
+    IN_A_RUN,
     SEPARATE_SCHEMES,
     UNSETTLED_STATES,
     Basis,
@@ -17,10 +18,12 @@ from .ledger import (
 )
 from .outbox import REMINDER_DAYS, EvaluationRequest, ReminderKind, SentReminder
 from .payment_runs import PaymentRun, PaymentRunState
+from .payments import Payment, ScheduleLine
 from .rules import DelegatedLimit, RuleChange, RuleChangeState, VersionedRule
 
 __all__ = [
     "DEAD_STATES",
+    "IN_A_RUN",
     "SEPARATE_SCHEMES",
     "UNSETTLED_STATES",
     "Basis",
@@ -29,6 +32,7 @@ __all__ = [
     "RuleChangeState",
     "VersionedRule",
     "MilestoneEvaluation",
+    "Payment",
     "PaymentRun",
     "PaymentRunState",
     "Release",
@@ -36,6 +40,7 @@ __all__ = [
     "ReleaseLine",
     "ReleaseState",
     "ReleaseTransition",
+    "ScheduleLine",
     "Tranche",
     "REMINDER_DAYS",
     "ChecklistItem",

@@ -84,6 +84,8 @@ SEPARATE_SCHEMES = ["ia"]
 DEAD_STATES = [ReleaseState.REJECTED, ReleaseState.WITHDRAWN]
 # An adjustment in one of these states is still being decided or paid.
 UNSETTLED_STATES = [ReleaseState.PROPOSED, ReleaseState.APPROVED, ReleaseState.AUTHORISED, ReleaseState.SCHEDULED]
+# A release in one of these states is in a payment run (and only these are).
+IN_A_RUN = [ReleaseState.SCHEDULED, ReleaseState.PAID]
 
 
 class MilestoneEvaluation(models.Model):
@@ -154,6 +156,7 @@ class Release(models.Model):
     payment_run = models.ForeignKey(
         "funding.PaymentRun", null=True, blank=True, on_delete=models.PROTECT, related_name="releases"
     )
+    paid_on = models.DateField(null=True, blank=True, help_text="The day finance says the money left.")
 
     history = HistoricalRecords()
 
@@ -180,6 +183,18 @@ class Release(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(state__in=DEAD_STATES) | ~Q(reason=""), name="rejected_release_has_reason"
+            ),
+            # Payments are final (funding/MONEY.md): a scheduled or paid release is in a run, nothing else is,
+            # and a release is paid exactly when it has a paid date. PostgreSQL triggers hold the rest.
+            models.CheckConstraint(
+                condition=Q(state__in=IN_A_RUN, payment_run__isnull=False)
+                | (~Q(state__in=IN_A_RUN) & Q(payment_run__isnull=True)),
+                name="release_in_a_run_when_scheduled_or_paid",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=ReleaseState.PAID, paid_on__isnull=False)
+                | (~Q(state=ReleaseState.PAID) & Q(paid_on__isnull=True)),
+                name="paid_release_has_paid_date",
             ),
         ]
         indexes = [models.Index(fields=["state"], name="release_state")]

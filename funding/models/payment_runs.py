@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from localities.models import Commissioner
@@ -14,7 +15,11 @@ class PaymentRunState(models.TextChoices):
 
 
 class PaymentRun(models.Model):
-    """A batch of releases paid together. Only funding.payment_runs changes its state or its releases."""
+    """A batch of releases paid together. Only funding.payment_runs changes its state or its releases.
+
+    Locking freezes its schedule (funding.models.payments.ScheduleLine); marking it paid records a Payment per
+    release. On PostgreSQL a trigger refuses to take a locked or paid run back (migration 0003).
+    """
 
     commissioner = models.ForeignKey(Commissioner, on_delete=models.PROTECT, related_name="payment_runs")
     name = models.CharField(max_length=200, help_text='E.g. "LTS payments, March 2018".')
@@ -30,11 +35,23 @@ class PaymentRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    paid_on = models.DateField(null=True, blank=True, help_text="The day finance says the money left.")
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state=PaymentRunState.DRAFT) | Q(locked_by__isnull=False, locked_at__isnull=False),
+                name="locked_run_has_lock",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=PaymentRunState.PAID)
+                | Q(paid_by__isnull=False, paid_at__isnull=False, paid_on__isnull=False),
+                name="paid_run_has_paid_date",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Payment run {self.pk}: {self.name} ({self.get_state_display().lower()})"

@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history
 from localities.models import Locality, LocalityMembership, Practice
 from localities.population import Basis, latest_list_size
 from onecare.membership.models import Member, MemberStatus
+from onecare.races import lost_race, wait_no_longer
 
 from . import permissions
 from .count import result_as_data
@@ -45,7 +46,17 @@ class AlreadyVoted(VoteRefused):
 
 
 def _locked(ballot: Ballot) -> Ballot:
+    wait_no_longer()
     return Ballot.objects.select_for_update().get(pk=ballot.pk)
+
+
+def _answering_races(error_class: type[BallotError] = BallotError, what: str = "changed"):
+    """A lost race (onecare.races) answered as the ballot's own error, in words."""
+    return lost_race(
+        error_class,
+        f"The ballot was being {what} by someone else at the same moment, so nothing was changed. "
+        "Look at it again, and try again if it still needs doing.",
+    )
 
 
 def _check(answer: tuple[bool, str]) -> None:
@@ -70,7 +81,7 @@ def electorate_practices(ballot: Ballot) -> list[int]:
 
 def ballot_open(ballot: Ballot, *, actor) -> Ballot:
     """Open the ballot and fix its electorate, each practice with its registered patients at the counting date."""
-    with transaction.atomic():
+    with _answering_races(what="opened"), transaction.atomic():
         ballot = _locked(ballot)
         if ballot.status == BallotStatus.OPEN:
             return ballot
@@ -144,7 +155,7 @@ def vote_cast(
         received_on = timezone.localtime(now).date()
     elif received_on is None:
         raise VoteRefused("Give the day the vote was received.")
-    with transaction.atomic():
+    with _answering_races(VoteRefused, "voted in"), transaction.atomic():
         ballot = _locked(ballot)
         if channel == Channel.ONLINE:
             allowed, reason = permissions.can_vote(actor, ballot, practice)
@@ -182,7 +193,7 @@ def vote_cast(
 
 
 def ballot_close(ballot: Ballot, *, actor) -> Ballot:
-    with transaction.atomic():
+    with _answering_races(what="closed"), transaction.atomic():
         ballot = _locked(ballot)
         if ballot.status == BallotStatus.CLOSED:
             return ballot
@@ -194,7 +205,7 @@ def ballot_close(ballot: Ballot, *, actor) -> Ballot:
 
 def ballot_certify(ballot: Ballot, *, actor) -> Ballot:
     """The scrutineer certifies the count; the result is frozen and the ballot can no longer change."""
-    with transaction.atomic():
+    with _answering_races(what="certified"), transaction.atomic():
         ballot = _locked(ballot)
         if ballot.status == BallotStatus.CERTIFIED:
             return ballot

@@ -104,4 +104,4 @@ def test_it_writes_the_schedule_to_standard_output(authorised, run, people):
 
     lines = out.getvalue().splitlines()
     assert lines[0] == "Locality,Locality vehicle,Payee,CCG,Tranche,Kind,Amount,Reference,Cost centre"
-    assert lines[-1] == "Total,,,,,,105000.00,2 payments,'=CC1"
+    assert lines[-1] == "Draft total (run not locked: may change),,,,,,105000.00,2 payments,'=CC1"
