@@ -87,6 +87,12 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded demo serves requests in threads. SQLite's default (deferred) transactions let two requests
+    # read and then both try to write: the second fails at once with "database is locked" (a 500). Immediate
+    # transactions take the write lock first, so the second waits (up to 20 s) and then meets the transition's
+    # own check ("approved by someone else").
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
