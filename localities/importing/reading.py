@@ -1,5 +1,13 @@
 """Reading an offered file safely: its size before anything else, what kind of bytes it holds, its SHA-256
-and text encoding, then its records one at a time (CSV text, or the first sheet of an XLSX workbook)."""
+and text encoding, then its records one at a time (CSV text, or the first sheet of an XLSX workbook).
+
+Every limit that is cheap to check is checked before a row is parsed (Limits): the file's size; its
+lines and its header's columns (CSV); for a workbook, the size its parts expand to and the
+compression ratio (from the zip directory, nothing unzipped), the rows and columns each sheet declares
+(`<dimension ref=...>`, read from the first bytes of the sheet's XML) and any DOCTYPE or entity
+declaration (XML entity expansion; openpyxl also parses through defusedxml). Rows and columns are
+counted again while reading, for sheets that declare no dimension.
+"""
 
 import codecs
 import csv
@@ -8,6 +16,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -17,6 +26,14 @@ from django.conf import settings
 from .outcome import ImportRejected
 
 DEFAULT_MAX_BYTES = 50_000_000
+DEFAULT_MAX_ROWS = 1_500_000
+DEFAULT_MAX_COLUMNS = 200
+DEFAULT_MAX_EXPANDED_BYTES = 100_000_000
+DEFAULT_MAX_COMPRESSION_RATIO = 100
+MAX_ZIP_MEMBERS = 1000
+XML_HEAD_BYTES = 64 * 1024
+DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref\s*=\s*[\"']([A-Za-z]{1,3})?(\d+)?(?::([A-Za-z]{1,3})(\d+))?[\"']")
+ENTITY_DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 CHUNK_BYTES = 1 << 20
 PROGRESS_EVERY = 2000
 
@@ -58,6 +75,31 @@ def max_bytes() -> int:
     return getattr(settings, "PRACTICE_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What a file may hold; each refusal names the setting that raises it."""
+
+    bytes: int
+    rows: int
+    columns: int
+    expanded_bytes: int
+    compression_ratio: int
+    prefix: str = "PRACTICE_IMPORT"
+
+    def setting(self, name: str) -> str:
+        return f"{self.prefix}_MAX_{name}"
+
+
+def practice_limits() -> Limits:
+    return Limits(
+        bytes=max_bytes(),
+        rows=getattr(settings, "PRACTICE_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS),
+        columns=getattr(settings, "PRACTICE_IMPORT_MAX_COLUMNS", DEFAULT_MAX_COLUMNS),
+        expanded_bytes=getattr(settings, "PRACTICE_IMPORT_MAX_EXPANDED_BYTES", DEFAULT_MAX_EXPANDED_BYTES),
+        compression_ratio=getattr(settings, "PRACTICE_IMPORT_MAX_COMPRESSION_RATIO", DEFAULT_MAX_COMPRESSION_RATIO),
+    )
+
+
 def describe_size(size: int) -> str:
     if size >= 1_000_000:
         return f"{size / 1_000_000:.1f} MB"
@@ -71,6 +113,24 @@ class Source:
     sha256: str
     kind: str  # "csv" or "xlsx"
     encoding: str | None = None
+    limits: Limits | None = None
+    expanded_size: int = 0  # a workbook's parts unzipped; a CSV's own size
+
+    @property
+    def work_size(self) -> int:
+        """How much there is to read: what decides whether it is read in the request or in the background."""
+        return max(self.size, self.expanded_size)
+
+    def _too_many_rows(self, line: int) -> None:
+        if self.limits and line > self.limits.rows + 1:  # the header is a line too
+            raise ImportRejected(
+                f"The file has more than {self.limits.rows:,} rows, the most the portal reads "
+                f"({self.limits.setting('ROWS')}). Nothing was written. Split the file and try again."
+            )
+
+    def _too_many_columns(self, line: int, count: int) -> None:
+        if self.limits and count > self.limits.columns:
+            raise ImportRejected(too_many_columns(count, self.limits, f"Line {line} has"))
 
     def records(self, progress: Progress | None = None) -> Iterator[Record]:
         rows = self._xlsx_rows(progress) if self.kind == "xlsx" else self._csv_rows(progress)
@@ -90,6 +150,8 @@ class Source:
             for count, cells in enumerate(reader, start=1):
                 if progress and count % PROGRESS_EVERY == 0:
                     progress(min(self.stream.tell() / self.size, 1.0))
+                self._too_many_rows(count)
+                self._too_many_columns(reader.line_num, len(cells))
                 if cells and (len(cells) > 1 or cells[0].strip()):
                     yield reader.line_num, cells
         except csv.Error as error:
@@ -107,10 +169,16 @@ class Source:
             raise ImportRejected(f"The Excel workbook could not be opened ({error}). {SAVE_AS}") from error
         try:
             sheet = workbook.worksheets[0]
+            if self.limits and (sheet.max_row or 0) > self.limits.rows + 1:
+                self._too_many_rows(sheet.max_row)
+            if self.limits and (sheet.max_column or 0) > self.limits.columns:
+                self._too_many_columns(1, sheet.max_column)
             total = sheet.max_row or 1
             for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 if progress and line % PROGRESS_EVERY == 0:
                     progress(min(line / total, 1.0))
+                self._too_many_rows(line)
+                self._too_many_columns(line, len(values))
                 cells = [_cell_text(value) for value in values]
                 if any(cell != "" for cell in cells):  # every row is as wide as the sheet: no padding needed
                     yield line, cells
@@ -139,20 +207,139 @@ def too_big(size: int, limit: int | None = None) -> str:
     )
 
 
-def open_source(stream: BinaryIO, limit: int | None = None) -> Source:
-    """Check a seekable binary file and say how to read it, or refuse it with a plain-English reason."""
-    limit = max_bytes() if limit is None else limit
+def too_many_columns(count: int, limits: Limits, what: str = "The header has") -> str:
+    return (
+        f"{what} {count:,} columns; the portal reads at most {limits.columns:,} ({limits.setting('COLUMNS')}). "
+        "Nothing was written. Remove the extra columns and try again."
+    )
+
+
+def open_source(stream: BinaryIO, limit: int | None = None, limits: Limits | None = None) -> Source:
+    """Check a seekable binary file and say how to read it, or refuse it with a plain-English reason.
+
+    Everything here is cheap: no row is parsed, no part of a workbook is unzipped beyond its first bytes."""
+    limits = limits or practice_limits()
+    limit = limits.bytes if limit is None else limit
     stream.seek(0, io.SEEK_END)
     size = stream.tell()
     if size > limit:
-        raise ImportRejected(too_big(size, limit))
+        raise ImportRejected(too_big(size, limit).replace("PRACTICE_IMPORT_MAX_BYTES", limits.setting("BYTES")))
     if size == 0:
         raise ImportRejected("The file is empty.")
     stream.seek(0)
     head = stream.read(8192)
     kind = _sniff(stream, head)
-    digest, encoding = _hash_and_encoding(stream, check_text=(kind == "csv"))
-    return Source(stream=stream, size=size, sha256=digest, kind=kind, encoding=encoding)
+    expanded = check_workbook(stream, size, limits) if kind == "xlsx" else size
+    if kind == "csv":
+        _check_header_columns(head, limits)
+    digest, encoding, lines = _hash_and_encoding(stream, check_text=(kind == "csv"))
+    if kind == "csv" and lines > limits.rows + 1:
+        raise ImportRejected(
+            f"The file has {lines:,} lines; the portal reads at most {limits.rows:,} rows under the header "
+            f"({limits.setting('ROWS')}). Nothing was read. Split the file and try again."
+        )
+    return Source(
+        stream=stream, size=size, sha256=digest, kind=kind, encoding=encoding, limits=limits, expanded_size=expanded
+    )
+
+
+def _check_header_columns(head: bytes, limits: Limits) -> None:
+    """The first line's columns, from the first bytes only (a longer header is caught as its row is read)."""
+    first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    count = len(next(csv.reader([first]), []))
+    if count > limits.columns:
+        raise ImportRejected(too_many_columns(count, limits))
+
+
+def expanded_size(stream: BinaryIO) -> int:
+    """The size there is to read: a workbook's parts unzipped (its zip directory alone is read), else the file's."""
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if stream.read(4) != b"PK\x03\x04":
+        return size
+    stream.seek(0)
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            return max(size, sum(member.file_size for member in archive.infolist()))
+    except zipfile.BadZipFile:
+        return size
+    finally:
+        stream.seek(0)
+
+
+def _column_number(letters: bytes | None) -> int:
+    number = 0
+    for letter in (letters or b"A").upper():
+        number = number * 26 + (letter - ord("A") + 1)
+    return number
+
+
+def check_workbook(stream: BinaryIO, size: int, limits: Limits) -> int:
+    """Refuse a workbook whose parts expand too far, or too many times their size, whose sheets declare more
+    rows or columns than allowed, or whose XML declares entities; read only the zip directory and the first
+    bytes of each XML part. Returns the size the parts expand to."""
+    stream.seek(0)
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise ImportRejected(
+                    f"The workbook holds {len(members):,} parts; an ordinary workbook holds a few dozen. {SAVE_AS}"
+                )
+            expanded = sum(member.file_size for member in members)
+            if expanded > limits.expanded_bytes:
+                raise ImportRejected(
+                    f"The workbook expands to {describe_size(expanded)} when unzipped; the portal reads at most "
+                    f"{describe_size(limits.expanded_bytes)} ({limits.setting('EXPANDED_BYTES')}). Nothing was read. "
+                    "Save it as CSV, or split it, and try again."
+                )
+            ratio = expanded / max(size, 1)
+            if ratio > limits.compression_ratio:
+                raise ImportRejected(
+                    f"The workbook expands to {ratio:,.0f} times its size when unzipped; an ordinary workbook "
+                    f"expands at most {limits.compression_ratio:,} times ({limits.setting('COMPRESSION_RATIO')}). "
+                    f"Nothing was read. {SAVE_AS}"
+                )
+            for member in members:
+                if member.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    _check_xml_head(archive, member, limits)
+    except zipfile.BadZipFile as error:
+        raise ImportRejected(f"The Excel workbook could not be opened ({error}). {SAVE_AS}") from error
+    except (zlib.error, NotImplementedError, RuntimeError, ValueError, EOFError) as error:
+        raise ImportRejected(f"The Excel workbook is damaged or encrypted ({error}). {SAVE_AS}") from error
+    finally:
+        stream.seek(0)
+    return expanded
+
+
+def _check_xml_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits) -> None:
+    with archive.open(member) as part:
+        head = part.read(XML_HEAD_BYTES)
+    if ENTITY_DECLARATION.search(head):
+        raise ImportRejected(
+            f"The workbook's part {member.filename} declares XML entities (a DOCTYPE), which Excel never writes "
+            f"and which can expand without limit. Nothing was read. {SAVE_AS}"
+        )
+    if not member.filename.lower().startswith("xl/worksheets/"):
+        return
+    found = DIMENSION.search(head)
+    if not found:
+        return
+    first_col, first_row, last_col, last_row = found.groups()
+    rows = int(last_row or first_row or 1)
+    columns = _column_number(last_col or first_col)
+    ref = found.group(0).split(b"ref", 1)[1].strip(b" =\"'").decode("ascii", errors="replace")
+    if rows > limits.rows + 1:
+        raise ImportRejected(
+            f"The sheet {member.filename} declares the range {ref}, {rows:,} rows; the portal reads at most "
+            f"{limits.rows:,} rows ({limits.setting('ROWS')}). Nothing was read. {SAVE_AS}"
+        )
+    if columns > limits.columns:
+        raise ImportRejected(
+            f"The sheet {member.filename} declares the range {ref}, {columns:,} columns; the portal reads at most "
+            f"{limits.columns:,} columns ({limits.setting('COLUMNS')}). Nothing was read. {SAVE_AS}"
+        )
 
 
 def _sniff(stream: BinaryIO, head: bytes) -> str:
@@ -187,15 +374,19 @@ def _is_workbook(stream: BinaryIO) -> bool:
         return False
 
 
-def _hash_and_encoding(stream: BinaryIO, check_text: bool) -> tuple[str, str | None]:
-    """One pass for the SHA-256 and to prove the file is UTF-8 text; another only if it is not."""
+def _hash_and_encoding(stream: BinaryIO, check_text: bool) -> tuple[str, str | None, int]:
+    """One pass for the SHA-256, the number of lines and to prove the file is UTF-8 text; another only if it is not."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     is_utf8 = check_text
     has_text = False
+    lines = 0
+    last = b""
     stream.seek(0)
     while chunk := stream.read(CHUNK_BYTES):
         digest.update(chunk)
+        lines += chunk.count(b"\n")
+        last = chunk[-1:]
         if is_utf8:
             try:
                 text = decoder.decode(chunk)
@@ -204,8 +395,10 @@ def _hash_and_encoding(stream: BinaryIO, check_text: bool) -> tuple[str, str | N
             else:
                 _refuse_control_characters(text)
                 has_text = has_text or bool(text.strip().lstrip("\ufeff"))
+    if last and last != b"\n":
+        lines += 1  # the last line has no line break
     if not check_text:
-        return digest.hexdigest(), None
+        return digest.hexdigest(), None, lines
     if is_utf8:
         try:
             decoder.decode(b"", final=True)
@@ -214,9 +407,9 @@ def _hash_and_encoding(stream: BinaryIO, check_text: bool) -> tuple[str, str | N
     if is_utf8:
         if not has_text:
             raise ImportRejected("The file is empty: it holds only blank lines.")
-        return digest.hexdigest(), "utf-8-sig"
+        return digest.hexdigest(), "utf-8-sig", lines
     _check_single_byte_text(stream)
-    return digest.hexdigest(), "cp1252"
+    return digest.hexdigest(), "cp1252", lines
 
 
 def _check_single_byte_text(stream: BinaryIO) -> None:

@@ -1,6 +1,8 @@
 """The one place an ImportRecord changes status (the table of allowed moves is IMPORT_TRANSITIONS)."""
 
-from django.db import transaction
+import datetime
+
+from django.db import models, transaction
 from django.utils import timezone
 
 from ..models import ImportRecord, ImportStatus
@@ -13,7 +15,7 @@ class ImportStateError(Exception):
 
 
 def import_record_open(*, file_name: str, user=None, options: dict | None = None, file=None) -> ImportRecord:
-    record = ImportRecord(file_name=file_name[:255], created_by=user, options=options or {})
+    record = ImportRecord(file_name=file_name[:255], created_by=user, options=options or {}, started_at=timezone.now())
     if file is not None:
         record.file = file
     record.save()
@@ -22,8 +24,43 @@ def import_record_open(*, file_name: str, user=None, options: dict | None = None
 
 def import_record_claim(record_id: int) -> bool:
     """Take a checked file for importing; False if someone else already did (or it is not ready)."""
-    claimed = ImportRecord.objects.filter(pk=record_id, status=ImportStatus.READY).update(status=ImportStatus.IMPORTING)
+    claimed = ImportRecord.objects.filter(pk=record_id, status=ImportStatus.READY).update(
+        status=ImportStatus.IMPORTING, started_at=timezone.now()
+    )
     return claimed == 1
+
+
+def import_records_fail_stuck(timeout: datetime.timedelta) -> list[int]:
+    """Mark failed, with the reason, every import still checking or importing `timeout` after it started.
+
+    A worker killed mid-file (a request over gunicorn's timeout, a task over its time limit, a lost
+    machine) leaves its record "checking" or "importing" for ever; nothing was written (the import is one
+    transaction), so the record says so and the file can be offered again. The tasks' own time limits are
+    shorter than the timeout, so nothing still running is marked."""
+    cutoff = timezone.now() - timeout
+    running = [ImportStatus.CHECKING, ImportStatus.IMPORTING]
+    stuck = ImportRecord.objects.filter(status__in=running).filter(
+        models.Q(started_at__lt=cutoff) | models.Q(started_at__isnull=True, created_at__lt=cutoff)
+    )
+    failed = []
+    for record_id in stuck.values_list("pk", flat=True):
+        with transaction.atomic():
+            record = ImportRecord.objects.select_for_update().filter(pk=record_id, status__in=running).first()
+            if record is None:
+                continue  # it finished meanwhile
+            doing = "check" if record.status == ImportStatus.CHECKING else "import"
+            minutes = int(timeout.total_seconds() // 60)
+            record.status = ImportStatus.FAILED
+            record.reason = (
+                f"The {doing} did not finish within {minutes} minutes (IMPORT_TIMEOUT_MINUTES): the process "
+                "running it stopped or took too long. Nothing was written. Upload the file again; if it fails "
+                "again, split it into smaller files."
+            )
+            record.finished_at = timezone.now()
+            record._change_reason = "Marked failed: did not finish in time"
+            record.save()
+            failed.append(record.pk)
+    return failed
 
 
 def import_record_finish(record: ImportRecord, status: str, tally: Tally, reason: str = "") -> ImportRecord:

@@ -9,6 +9,8 @@ import logging
 from enum import StrEnum
 from typing import BinaryIO
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,6 +22,19 @@ from .reading import Progress, open_source
 from .records import import_record_finish, import_record_open
 
 logger = logging.getLogger(__name__)
+
+
+DEFAULT_TIMEOUT_MINUTES = 30
+
+
+def import_timeout_minutes() -> int:
+    """After this long a record still checking or importing is marked failed (localities.tasks sweep)."""
+    return getattr(settings, "IMPORT_TIMEOUT_MINUTES", DEFAULT_TIMEOUT_MINUTES)
+
+
+def import_task_seconds() -> int:
+    """A task's own time limit: well inside the timeout, so the sweep never marks a task still running."""
+    return max(60, import_timeout_minutes() * 60 * 2 // 3)
 
 
 class Mode(StrEnum):
@@ -64,6 +79,13 @@ def practice_data_import(
                 transaction.set_rollback(True)
     except ImportRejected as rejected:
         return import_record_finish(record, ImportStatus.REJECTED, tally, rejected.reason)
+    except SoftTimeLimitExceeded:
+        minutes = import_task_seconds() // 60
+        reason = (
+            f"The file took longer than {minutes} minutes to read, the most an import may take "
+            "(IMPORT_TIMEOUT_MINUTES). Nothing was written. Split it into smaller files and try again."
+        )
+        return import_record_finish(record, ImportStatus.FAILED, tally, reason)
     except Exception as error:
         logger.exception("Import #%s of %s failed", record.pk, file_name)
         import_record_finish(record, ImportStatus.FAILED, tally, f"The import failed unexpectedly: {error!r}")

@@ -1,7 +1,11 @@
 """Files uploaded in the admin: stored, checked (the preview), then imported once someone confirms.
 
-Small files are handled in the request; large ones (over PRACTICE_IMPORT_BACKGROUND_BYTES) by the
-Celery task, which calls practice_data_run_stored() here with the record's id.
+The cheap limits (size, lines, columns, a workbook's expanded size, compression ratio, declared
+dimension and XML entities: localities.importing.reading) are checked in the request, before any
+row is read, and a file over one is refused at once. Small files are then handled in the request;
+anything with more to read (over PRACTICE_IMPORT_BACKGROUND_BYTES, counting a workbook by the size
+it expands to) by the Celery task, which calls practice_data_run_stored() here with the record's id;
+the record's page shows its progress.
 """
 
 from django.conf import settings
@@ -10,8 +14,10 @@ from django.contrib.auth import get_user_model
 from onecare.tasks_queue import enqueue_on_commit
 
 from ..models import ImportRecord, ImportStatus
+from .outcome import ImportRejected, Tally
 from .progress import DatabaseProgress
-from .records import import_record_claim, import_record_open
+from .reading import expanded_size, open_source
+from .records import import_record_claim, import_record_finish, import_record_open
 from .run import Mode, practice_data_import
 
 DEFAULT_BACKGROUND_BYTES = 2_000_000
@@ -25,7 +31,12 @@ def background_bytes() -> int:
 def practice_data_upload(uploaded_file, *, user, options: dict | None = None) -> ImportRecord:
     """Store an uploaded file and check it (now, or in the background if it is large)."""
     record = import_record_open(file_name=uploaded_file.name, user=user, options=options, file=uploaded_file)
-    _run_or_queue(record, Mode.PREVIEW, user, uploaded_file.size)
+    try:
+        with record.file.open("rb") as stream:
+            work = open_source(stream).work_size  # the cheap limits, before any row is read
+    except ImportRejected as rejected:
+        return import_record_finish(record, ImportStatus.REJECTED, Tally(), rejected.reason)
+    _run_or_queue(record, Mode.PREVIEW, user, work)
     return record
 
 
@@ -34,8 +45,17 @@ def practice_data_confirm(record: ImportRecord, *, user) -> bool:
     if not import_record_claim(record.pk):
         return False
     record.refresh_from_db()
-    _run_or_queue(record, Mode.IMPORT, user, record.size_bytes)
+    _run_or_queue(record, Mode.IMPORT, user, _work_size(record))
     return True
+
+
+def _work_size(record: ImportRecord) -> int:
+    """The file's size, or a workbook's expanded size (from its zip directory alone)."""
+    try:
+        with record.file.open("rb") as stream:
+            return expanded_size(stream)
+    except (OSError, ValueError):
+        return record.size_bytes
 
 
 def practice_data_run_stored(record_id: int, mode: str, user_id: int | None = None) -> ImportRecord | None:

@@ -57,6 +57,9 @@ class ImportRecord(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the check or the import last started (the stuck-import sweep)."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     rows_new = models.PositiveIntegerField("new", default=0)

@@ -190,6 +190,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "improved_access.evaluate_improved_access",
         "schedule": crontab(minute=0, hour=3, day_of_month=1, month_of_year="1,4,7,10"),
     },
+    "localities-import-records-stuck-sweep": {
+        "task": "localities.import_records_stuck_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
+    "improved-access-activity-uploads-stuck-sweep": {
+        "task": "improved_access.activity_uploads_stuck_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
     "outbox-unsent-tasks-sweep": {
         "task": "onecare.unsent_tasks_sweep",
         "schedule": crontab(minute="*/5"),
@@ -230,6 +238,23 @@ PORTAL_AREA_COMMISSIONERS = env_list("PORTAL_AREA_COMMISSIONERS", "11H,11T,12A,1
 FUNDING_DELEGATED_LIMIT = Decimal(env_str("FUNDING_DELEGATED_LIMIT", "50000.00"))
 # A locality must cover at least this many registered patients.
 LOCALITY_MINIMUM_POPULATION = env_int("LOCALITY_MINIMUM_POPULATION", 100_000)
+
+# Limits on imported files, checked before any row is read (localities/importing/reading.py). Practice
+# data imports (the admin and import_practice_data):
+PRACTICE_IMPORT_MAX_BYTES = env_int("PRACTICE_IMPORT_MAX_BYTES", 50_000_000)
+PRACTICE_IMPORT_MAX_ROWS = env_int("PRACTICE_IMPORT_MAX_ROWS", 1_500_000)
+PRACTICE_IMPORT_MAX_COLUMNS = env_int("PRACTICE_IMPORT_MAX_COLUMNS", 200)
+PRACTICE_IMPORT_MAX_EXPANDED_BYTES = env_int("PRACTICE_IMPORT_MAX_EXPANDED_BYTES", 100_000_000)
+PRACTICE_IMPORT_MAX_COMPRESSION_RATIO = env_int("PRACTICE_IMPORT_MAX_COMPRESSION_RATIO", 100)
+# Files with more to read than this (a workbook counted by the size it expands to) are read by a worker.
+PRACTICE_IMPORT_BACKGROUND_BYTES = env_int("PRACTICE_IMPORT_BACKGROUND_BYTES", 2_000_000)
+# Improved Access activity returns (CSV, one locality's quarter):
+IA_ACTIVITY_MAX_BYTES = env_int("IA_ACTIVITY_MAX_BYTES", 10_000_000)
+IA_ACTIVITY_MAX_ROWS = env_int("IA_ACTIVITY_MAX_ROWS", 100_000)
+IA_ACTIVITY_MAX_COLUMNS = env_int("IA_ACTIVITY_MAX_COLUMNS", 50)
+IA_ACTIVITY_BACKGROUND_BYTES = env_int("IA_ACTIVITY_BACKGROUND_BYTES", 200_000)
+# A check or import still running after this long is marked failed with the reason (a sweep every 5 minutes).
+IMPORT_TIMEOUT_MINUTES = env_int("IMPORT_TIMEOUT_MINUTES", 30)
 
 LOGGING = {
     "version": 1,
