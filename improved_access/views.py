@@ -14,11 +14,11 @@ from onecare.accounts.roles import Role
 from onecare.accounts.scoping import today, visible_localities
 
 from . import permissions, transitions
-from .activity import ActivityRejected, activity_import, utilisation
+from .activity import ActivityRejected, activity_upload, utilisation
 from .compliance import assess
 from .editing import plan_ensure, session_add, session_remove
 from .forms import ActivityForm, EvidenceForm, ReviewForm, SessionForm
-from .models import Declaration, DeclarationKind, Phase, Plan, Session
+from .models import ActivityUpload, Declaration, DeclarationKind, Phase, Plan, Session, UploadStatus
 from .quarters import Quarter
 from .status import overview as overview_rows
 from .status import trend
@@ -200,14 +200,30 @@ def activity(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         form = ActivityForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
             try:
-                done = activity_import(
-                    locality, form.cleaned_data["quarter"], upload.file, actor=request.user, file_name=upload.name
+                upload = activity_upload(
+                    locality, form.cleaned_data["quarter"], form.cleaned_data["file"], actor=request.user
                 )
             except ActivityRejected as error:
                 problems = error.lines()
             else:
-                messages.success(request, f"{done.rows} rows of {done.quarter} activity imported.")
-                return redirect(reverse("improved_access:status", args=[locality.code]))
-    return render(request, "improved_access/activity.html", {"locality": locality, "form": form, "problems": problems})
+                if upload.status == UploadStatus.IMPORTED:
+                    done = upload.activity_return
+                    messages.success(request, f"{done.rows} rows of {done.quarter} activity imported.")
+                    return redirect(reverse("improved_access:status", args=[locality.code]))
+                if upload.status == UploadStatus.CHECKING:
+                    messages.info(request, f"{upload.file_name} is being checked: this page shows its progress.")
+                    return redirect(request.path)
+                problems = [upload.reason, *upload.problems]
+    uploads = list(ActivityUpload.objects.filter(locality=locality).select_related("uploaded_by", "activity_return")[:5])
+    return render(
+        request,
+        "improved_access/activity.html",
+        {
+            "locality": locality,
+            "form": form,
+            "problems": problems,
+            "uploads": uploads,
+            "running": any(u.running for u in uploads),
+        },
+    )

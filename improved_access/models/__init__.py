@@ -1,6 +1,6 @@
 """IA plans, timetables and declarations; compliance rules and payment terms; assessments; activity returns."""
 
-from .activity import ActivityReturn, Appointment
+from .activity import ActivityReturn, ActivityUpload, Appointment, UploadStatus
 from .assessments import QuarterAssessment
 from .plans import (
     PHASE_STARTS,
@@ -21,6 +21,7 @@ from .rules import ComplianceRule, PaymentTerms, RuleKind, defaults_ensure
 __all__ = [
     "PHASE_STARTS",
     "ActivityReturn",
+    "ActivityUpload",
     "Appointment",
     "Booking",
     "ClinicianType",
@@ -35,6 +36,7 @@ __all__ = [
     "QuarterAssessment",
     "RuleKind",
     "Session",
+    "UploadStatus",
     "Weekday",
     "defaults_ensure",
     "minutes_of",

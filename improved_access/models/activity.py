@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from localities.models import Locality
@@ -58,3 +59,47 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.slot_start:%H:%M} {self.site}"
+
+
+class UploadStatus(models.TextChoices):
+    CHECKING = "checking", "Being checked"
+    IMPORTED = "imported", "Imported"
+    REJECTED = "rejected", "Rejected: nothing imported"
+    FAILED = "failed", "Failed: nothing imported"
+
+
+class ActivityUpload(models.Model):
+    """One activity return file offered by a lead, whatever became of it: checked in the request when small,
+    by a worker (with its progress shown on the activity page) when large; an accepted one makes the return."""
+
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="ia_activity_uploads")
+    quarter = models.CharField(max_length=6)
+    file = models.FileField(upload_to="ia-activity/%Y/%m/", max_length=200)
+    file_name = models.CharField(max_length=200, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=UploadStatus.choices, default=UploadStatus.CHECKING)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the file read.")
+    reason = models.TextField(blank=True, help_text="Why it was rejected or failed.")
+    problems = models.JSONField(default=list, blank=True, help_text="The rows' problems, line by line.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    activity_return = models.ForeignKey(
+        ActivityReturn, null=True, blank=True, on_delete=models.PROTECT, related_name="uploads"
+    )
+
+    # Progress is written often while a file is read: not history.
+    history = HistoricalRecords(excluded_fields=["progress"])
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="ia_upload_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.locality} {self.quarter} activity return {self.file_name} ({self.get_status_display().lower()})"
+
+    @property
+    def running(self) -> bool:
+        return self.status == UploadStatus.CHECKING
