@@ -281,7 +281,14 @@ def _apply(change: RuleChange, *, actor):
         raise RuleChangeNotAllowed(f"The change cannot be applied: {' '.join(error.messages)}") from error
     rule._history_user = actor
     rule._change_reason = f"Change {change.pk} approved: version {rule.version}"
-    rule.save()
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError as error:  # a rule saved at the same moment took the same code or date
+        raise RuleChangeNotAllowed(
+            f"The change cannot be applied: another rule was saved with the same values at the same moment "
+            f"({rule_kind(model).label} {rule}). Reject it and propose it again."
+        ) from error
     for name, ids in many.items():
         getattr(rule, name).set(ids)
     if isinstance(rule, Tranche):
