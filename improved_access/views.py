@@ -215,7 +215,8 @@ def activity(request: HttpRequest, code: str) -> HttpResponse:
                     messages.info(request, f"{upload.file_name} is being checked: this page shows its progress.")
                     return redirect(request.path)
                 problems = [upload.reason, *upload.problems]
-    uploads = list(ActivityUpload.objects.filter(locality=locality).select_related("uploaded_by", "activity_return")[:5])
+    latest = ActivityUpload.objects.filter(locality=locality).select_related("uploaded_by", "activity_return")
+    uploads = list(latest[:5])
     return render(
         request,
         "improved_access/activity.html",
