@@ -123,7 +123,9 @@ class PaymentRunAdmin(SimpleHistoryAdmin):
             if step == "remove":
                 payment_run_remove(run, run.releases.filter(pk__in=request.POST.getlist("release")), actor=request.user)
             else:
-                RUN_STEPS[step](run, actor=request.user)
+                # Finance's paid date (blank: today); funding.payment_runs checks it.
+                extra = {"paid_on": request.POST.get("paid_on", "")} if step == "pay" else {}
+                RUN_STEPS[step](run, actor=request.user, **extra)
         except PaymentRunNotAllowed as error:
             self.message_user(request, str(error), messages.ERROR)
         else:

@@ -1,12 +1,15 @@
 """Every status change of IA plans and declarations: one function each, actor explicit, atomic, idempotent.
 
 Nothing else assigns Plan.status or Declaration.status. Each raises IATransitionNotAllowed when the
-actor may not make the change, and returns quietly when the change is already made.
+actor may not make the change, and returns quietly when the change is already made (a review made a moment
+before by someone else is named instead). A race the database settles (deadlock, lock timeout) is answered
+with the same error, in words (onecare.races). Each locks its own row only.
 """
 
 from django.db import transaction
 from django.utils import timezone
 
+from onecare.races import lost_race, wait_no_longer
 from onecare.tasks_queue import enqueue_on_commit
 
 from . import permissions
@@ -39,6 +42,31 @@ def _save(obj, actor, reason: str) -> None:
     obj.save()
 
 
+def _answering_races(what: str):
+    return lost_race(
+        IATransitionNotAllowed,
+        f"The {what} was being changed by someone else at the same moment, so nothing was changed. "
+        "Look at it again, and try again if it still needs doing.",
+    )
+
+
+def _reviewed_already(obj, what: str, actor) -> bool:
+    """Already in the review's state: quiet for its own reviewer; an error naming the reviewer for anyone else."""
+    if obj.reviewed_by_id in (None, actor.pk):
+        return True
+    by = obj.reviewed_by
+    name = by.get_full_name() or by.get_username()
+    raise IATransitionNotAllowed(
+        f"The {what} was {obj.get_status_display().lower()} by someone else ({name}, "
+        f"{timezone.localtime(obj.reviewed_at):%d/%m/%Y at %H:%M}): yours was not needed, and nothing was changed."
+    )
+
+
+def _locked_plan(plan: Plan) -> Plan:
+    wait_no_longer()
+    return Plan.objects.select_for_update(of=("self",)).select_related("locality").get(pk=plan.pk)
+
+
 def _evaluate_on_commit(actor, trigger: str) -> None:
     """An acceptance may make the locality compliant: evaluate this quarter's payment (idempotent) after commit."""
     from .tasks import evaluate_improved_access
@@ -47,8 +75,8 @@ def _evaluate_on_commit(actor, trigger: str) -> None:
 
 
 def plan_submit(plan: Plan, *, actor) -> Plan:
-    with transaction.atomic():
-        plan = Plan.objects.select_for_update().select_related("locality").get(pk=plan.pk)
+    with _answering_races("Improved Access plan"), transaction.atomic():
+        plan = _locked_plan(plan)
         _lead(actor, plan.locality)
         if plan.status == PlanStatus.SUBMITTED:
             return plan
@@ -60,10 +88,10 @@ def plan_submit(plan: Plan, *, actor) -> Plan:
 
 
 def plan_accept(plan: Plan, *, actor) -> Plan:
-    with transaction.atomic():
-        plan = Plan.objects.select_for_update().select_related("locality").get(pk=plan.pk)
+    with _answering_races("Improved Access plan"), transaction.atomic():
+        plan = _locked_plan(plan)
         _commissioner(actor, plan.locality)
-        if plan.status == PlanStatus.ACCEPTED:
+        if plan.status == PlanStatus.ACCEPTED and _reviewed_already(plan, "Improved Access plan", actor):
             return plan
         _check(permissions.can_review_plan(actor, plan))
         plan.status, plan.reviewed_by, plan.reviewed_at = PlanStatus.ACCEPTED, actor, timezone.now()
@@ -76,10 +104,10 @@ def plan_return(plan: Plan, *, actor, reason: str) -> Plan:
     reason = (reason or "").strip()
     if not reason:
         raise IATransitionNotAllowed("Give the reason the plan is being returned.")
-    with transaction.atomic():
-        plan = Plan.objects.select_for_update().select_related("locality").get(pk=plan.pk)
+    with _answering_races("Improved Access plan"), transaction.atomic():
+        plan = _locked_plan(plan)
         _commissioner(actor, plan.locality)
-        if plan.status == PlanStatus.RETURNED:
+        if plan.status == PlanStatus.RETURNED and _reviewed_already(plan, "Improved Access plan", actor):
             return plan
         _check(permissions.can_review_plan(actor, plan))
         plan.status, plan.reviewed_by, plan.reviewed_at = PlanStatus.RETURNED, actor, timezone.now()
@@ -89,11 +117,12 @@ def plan_return(plan: Plan, *, actor, reason: str) -> Plan:
 
 
 def _locked_declaration(declaration: Declaration) -> Declaration:
-    return Declaration.objects.select_for_update().select_related("plan__locality").get(pk=declaration.pk)
+    wait_no_longer()
+    return Declaration.objects.select_for_update(of=("self",)).select_related("plan__locality").get(pk=declaration.pk)
 
 
 def declaration_submit(declaration: Declaration, *, actor, evidence: str | None = None) -> Declaration:
-    with transaction.atomic():
+    with _answering_races("declaration"), transaction.atomic():
         declaration = _locked_declaration(declaration)
         _lead(actor, declaration.plan.locality)
         if declaration.status == DeclarationStatus.SUBMITTED and evidence in (None, declaration.evidence):
@@ -111,10 +140,10 @@ def declaration_submit(declaration: Declaration, *, actor, evidence: str | None 
 
 
 def declaration_accept(declaration: Declaration, *, actor) -> Declaration:
-    with transaction.atomic():
+    with _answering_races("declaration"), transaction.atomic():
         declaration = _locked_declaration(declaration)
         _commissioner(actor, declaration.plan.locality)
-        if declaration.status == DeclarationStatus.ACCEPTED:
+        if declaration.status == DeclarationStatus.ACCEPTED and _reviewed_already(declaration, "declaration", actor):
             return declaration
         _check(permissions.can_review_declaration(actor, declaration))
         declaration.status = DeclarationStatus.ACCEPTED
@@ -128,10 +157,10 @@ def declaration_return(declaration: Declaration, *, actor, reason: str) -> Decla
     reason = (reason or "").strip()
     if not reason:
         raise IATransitionNotAllowed("Give the reason the declaration is being returned.")
-    with transaction.atomic():
+    with _answering_races("declaration"), transaction.atomic():
         declaration = _locked_declaration(declaration)
         _commissioner(actor, declaration.plan.locality)
-        if declaration.status == DeclarationStatus.RETURNED:
+        if declaration.status == DeclarationStatus.RETURNED and _reviewed_already(declaration, "declaration", actor):
             return declaration
         _check(permissions.can_review_declaration(actor, declaration))
         declaration.status = DeclarationStatus.RETURNED

@@ -251,3 +251,28 @@ def test_a_draft_runs_schedule_is_live_and_says_it_is_a_draft(authorised, people
     assert rows[-1][0].startswith("Draft total")
     assert openpyxl.load_workbook(io.BytesIO(schedule_xlsx(run))).active.title == f"Payment run {run.pk} (draft)"
     assert not ScheduleLine.objects.exists()
+
+
+def test_finance_gives_the_paid_date_in_the_admin(client, authorised, people, bnssg):
+    from django.contrib.messages import get_messages
+    from django.urls import reverse
+
+    run = payment_run_create(bnssg, actor=people.finance, name="June 2018")
+    payment_run_add(run, authorised, actor=people.finance)
+    payment_run_lock(run, actor=people.finance)
+    client.force_login(people.finance)
+    url = reverse("admin:funding_paymentrun_step", args=[run.pk, "pay"])
+    page = client.get(reverse("admin:funding_paymentrun_change", args=[run.pk])).content.decode()
+    assert 'name="paid_on"' in page
+
+    response = client.post(url, {"paid_on": "01/01/2099"})
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "The paid date 01/01/2099 is in the future: mark the run paid once the money has left."
+    ]
+    assert PaymentRun.objects.get(pk=run.pk).state == PaymentRunState.LOCKED
+
+    today = timezone.localdate()
+    assert client.post(url, {"paid_on": today.strftime("%d/%m/%Y")}).status_code == 302
+    run.refresh_from_db()
+    assert (run.state, run.paid_on) == (PaymentRunState.PAID, today)

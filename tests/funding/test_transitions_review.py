@@ -94,7 +94,9 @@ def test_it_refuses_a_review_by_the_submitter(people, checklist):
 
 def test_it_accepts_once_when_repeated(people, submitted):
     evidence_accept(submitted, actor=people.commissioner)
-    evidence_accept(submitted, actor=people.bnssg_commissioner)
+    evidence_accept(submitted, actor=people.commissioner)  # a double click: quiet
+    with pytest.raises(TransitionNotAllowed, match="was accepted by someone else"):  # another reviewer is told
+        evidence_accept(submitted, actor=people.bnssg_commissioner)
     submitted.refresh_from_db()
     assert submitted.reviewed_by == people.commissioner
     assert EvidenceTransition.objects.filter(evidence=submitted).count() == 1
