@@ -3,7 +3,14 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
+
+from onecare.accounts.admin_base import (
+    AuditedAdmin,
+    ByLocality,
+    ReadOnlyAdmin,
+    ScopedStackedInline,
+    ScopedTabularInline,
+)
 
 from .models import (
     ChecklistItem,
@@ -17,51 +24,41 @@ from .models import (
 )
 
 
-class PhaseInline(admin.TabularInline):
+class PhaseInline(ScopedTabularInline):
     model = Phase
     extra = 0
 
 
-class ItemInline(admin.StackedInline):
+class ItemInline(ScopedStackedInline):
     model = ChecklistItem
     extra = 0
 
 
 @admin.register(Scheme)
-class SchemeAdmin(SimpleHistoryAdmin):
+class SchemeAdmin(AuditedAdmin):
     list_display = ["name", "code", "active"]
     inlines = [PhaseInline]
 
 
 @admin.register(Phase)
-class PhaseAdmin(SimpleHistoryAdmin):
+class PhaseAdmin(AuditedAdmin):
     list_display = ["__str__", "scheme", "starts_on", "deadline"]
     list_filter = ["scheme"]
     inlines = [ItemInline]
 
 
 @admin.register(ChecklistItem)
-class ChecklistItemAdmin(SimpleHistoryAdmin):
+class ChecklistItemAdmin(AuditedAdmin):
     list_display = ["number", "title", "phase"]
     list_filter = ["phase__scheme", "phase"]
     search_fields = ["number", "title"]
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    """Status changes go through funding.transitions (the portal's review pages), never an admin form."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Evidence)
 class EvidenceAdmin(ReadOnlyAdmin):
+    """Status changes go through funding.transitions (the portal's review pages), never an admin form."""
+
+    scope = ByLocality("locality")
     list_display = ["locality", "item", "status", "submitted_at", "review_link"]
     list_filter = ["status", "item__phase", ("locality", admin.RelatedOnlyFieldListFilter)]  # the user's, not all
     list_select_related = ["locality", "item"]
@@ -77,25 +74,29 @@ class EvidenceAdmin(ReadOnlyAdmin):
 
 @admin.register(EvidenceFile)
 class EvidenceFileAdmin(ReadOnlyAdmin):
+    scope = ByLocality("evidence__locality")
     list_display = ["original_name", "evidence", "content_type", "size", "uploaded_at"]
     exclude = ["file"]
 
 
 @admin.register(EvidenceTransition)
 class EvidenceTransitionAdmin(ReadOnlyAdmin):
+    scope = ByLocality("evidence__locality")
     list_display = ["evidence", "from_status", "to_status", "actor", "at"]
     list_select_related = ["evidence__locality", "evidence__item", "actor"]
 
 
 @admin.register(SentReminder)
 class SentReminderAdmin(ReadOnlyAdmin):
+    scope = ByLocality("locality")
     list_display = ["locality", "phase", "kind", "sent_at"]
 
 
 @admin.register(EvaluationRequest)
 class EvaluationRequestAdmin(ReadOnlyAdmin):
+    scope = ByLocality("locality")
     list_display = ["locality", "evidence", "requested_at", "consumed_at"]
 
 
 # Tranches and releases, then payment runs (which add an action to the releases list).
-from . import admin_payment_runs, admin_releases  # noqa: E402,F401
+from . import admin_payment_runs, admin_releases, admin_rules  # noqa: E402,F401

@@ -5,12 +5,10 @@ export the schedule, lock it, mark it paid. Every change goes through funding.pa
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from simple_history.admin import SimpleHistoryAdmin
 
-from onecare.accounts.scoping import sees_everything
+from onecare.accounts.admin_base import AuditedAdmin, ByCommissioner
 
 from .admin_releases import ReleaseAdmin, totals
 from .exports import schedule_csv, schedule_xlsx
@@ -28,13 +26,12 @@ from .payment_runs import (
 RUN_STEPS = {"lock": payment_run_lock, "pay": payment_run_mark_paid}
 
 
+RUN_SCOPE = ByCommissioner("commissioner")
+
+
 def runs_for(user):
-    runs = PaymentRun.objects.select_related("commissioner")
-    if sees_everything(user):
-        return runs
-    if not user.commissioner_id:
-        return runs.none()
-    return runs.filter(commissioner_id__in=user.commissioner.lineage_ids())
+    """The runs of the user's CCG (and of the CCGs merged into it); every run for a data admin."""
+    return RUN_SCOPE.apply(user, PaymentRun.objects.select_related("commissioner"))
 
 
 class PaymentRunForm(forms.ModelForm):
@@ -44,14 +41,15 @@ class PaymentRunForm(forms.ModelForm):
 
 
 @admin.register(PaymentRun)
-class PaymentRunAdmin(SimpleHistoryAdmin):
+class PaymentRunAdmin(AuditedAdmin):
+    scope = RUN_SCOPE
     list_display = ["pk", "name", "commissioner", "state", "created_at", "locked_at", "paid_at"]
     list_filter = ["state", "commissioner"]
     form = PaymentRunForm
     change_form_template = "admin/funding/paymentrun/change_form.html"
 
     def get_queryset(self, request):
-        return runs_for(request.user)
+        return super().get_queryset(request).select_related("commissioner")
 
     def get_readonly_fields(self, request, obj=None):
         return (
@@ -98,7 +96,7 @@ class PaymentRunAdmin(SimpleHistoryAdmin):
         obj.pk = created.pk
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        run = get_object_or_404(self.get_queryset(request), pk=object_id)
+        run = self.get_scoped_or_404(request, object_id)
         releases = run.releases.select_related("locality", "tranche").order_by("locality__name", "tranche__position")
         extra_context = {
             **(extra_context or {}),
@@ -118,7 +116,7 @@ class PaymentRunAdmin(SimpleHistoryAdmin):
     def step_view(self, request, object_id, step):
         if request.method != "POST" or step not in {*RUN_STEPS, "remove"}:
             return HttpResponseNotAllowed(["POST"])
-        run = get_object_or_404(self.get_queryset(request), pk=object_id)
+        run = self.get_scoped_or_404(request, object_id)
         try:
             if step == "remove":
                 payment_run_remove(run, run.releases.filter(pk__in=request.POST.getlist("release")), actor=request.user)
@@ -134,7 +132,7 @@ class PaymentRunAdmin(SimpleHistoryAdmin):
         return HttpResponseRedirect(reverse("admin:funding_paymentrun_change", args=[run.pk]))
 
     def export_view(self, request, object_id, format):
-        run = get_object_or_404(self.get_queryset(request), pk=object_id)
+        run = self.get_scoped_or_404(request, object_id)
         if format == "csv":
             response = HttpResponse(schedule_csv(run), content_type="text/csv; charset=utf-8")
         elif format == "xlsx":

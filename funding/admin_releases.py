@@ -10,15 +10,14 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from simple_history.admin import SimpleHistoryAdmin
 
-from onecare.accounts.scoping import visible_localities
+from onecare.accounts.admin_base import AuditedAdmin, ByCondition, ByLocality, ScopedAdmin, admin_localities
 from onecare.pagecache import cached_page
 
 from . import permissions
+from .admin_rules import ProposeChanges
 from .models import MilestoneEvaluation, Release, ReleaseState, ReleaseTransition, Tranche
 from .release_transitions import (
     ReleaseTransitionNotAllowed,
@@ -69,14 +68,15 @@ def run_step(step: str, releases, *, actor, reason: str = "") -> tuple[list[Rele
 
 
 @admin.register(Tranche)
-class TrancheAdmin(SimpleHistoryAdmin):
+class TrancheAdmin(ProposeChanges, AuditedAdmin):
     list_display = ["code", "name", "scheme", "rate", "basis", "opens_on_joining", "reference_date", "active"]
     list_filter = ["scheme", "active"]
     filter_horizontal = ["gate_items"]
 
 
 @admin.register(Release)
-class ReleaseAdmin(SimpleHistoryAdmin):
+class ReleaseAdmin(AuditedAdmin):
+    scope = ByLocality("locality")
     list_display = ["reference", "locality", "tranche", "kind", "amount", "state", "proposed_at"]
     list_per_page = 50  # a screenful to review; the totals above the list cover every page
     # Only the localities (and commissioners) with releases the user can see: England has 1,250 localities.
@@ -117,9 +117,6 @@ class ReleaseAdmin(SimpleHistoryAdmin):
     ]
     exclude = ["rule"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(locality__in=visible_localities(request.user))
-
     def has_add_permission(self, request):
         return False
 
@@ -137,8 +134,8 @@ class ReleaseAdmin(SimpleHistoryAdmin):
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        release = get_object_or_404(
-            self.get_queryset(request).select_related("locality__vehicle", "tranche", "evaluation"), pk=object_id
+        release = self.get_scoped_or_404(
+            request, object_id, self.get_queryset(request).select_related("locality__vehicle", "tranche", "evaluation")
         )
         steps = []
         for name, (_, needs_reason, allowed) in STEPS.items():
@@ -172,7 +169,7 @@ class ReleaseAdmin(SimpleHistoryAdmin):
     def step_view(self, request, object_id, step):
         if request.method != "POST" or step not in STEPS:
             return HttpResponseNotAllowed(["POST"])
-        release = get_object_or_404(self.get_queryset(request), pk=object_id)
+        release = self.get_scoped_or_404(request, object_id)
         done, refused = run_step(step, [release], actor=request.user, reason=request.POST.get("reason", ""))
         for message in refused:
             self.message_user(request, message, messages.ERROR)
@@ -223,7 +220,11 @@ class ReleaseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MilestoneEvaluation)
-class MilestoneEvaluationAdmin(admin.ModelAdmin):
+class MilestoneEvaluationAdmin(ScopedAdmin):
+    # An evaluation is seen by whoever triggered it and by those who may see a release it proposed.
+    scope = ByCondition(
+        lambda user: Q(releases__locality__in=admin_localities(user).values("pk")) | Q(triggered_by=user.pk)
+    )
     list_display = ["started_at", "at", "trigger", "triggered_by", "proposed", "adjustments", "amount"]
     readonly_fields = [f.name for f in MilestoneEvaluation._meta.fields]
 

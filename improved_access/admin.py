@@ -1,57 +1,53 @@
 """The IA rules and payment terms are edited here (thresholds, start dates); plans are edited in the portal."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from funding.admin_rules import ProposeChanges
+from onecare.accounts.admin_base import AuditedAdmin, ByLocality, ReadOnlyAdmin
 
 from .models import ActivityReturn, ComplianceRule, PaymentTerms, Plan, QuarterAssessment
 from .models.rules import THRESHOLD_MEANING
 
 
 @admin.register(ComplianceRule)
-class ComplianceRuleAdmin(SimpleHistoryAdmin):
+class ComplianceRuleAdmin(ProposeChanges, AuditedAdmin):
     list_display = ["kind", "applies_from", "threshold", "evening_starts_at", "active", "note"]
     list_filter = ["kind", "active"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         meanings = "; ".join(f"{kind.label}: {text}" for kind, text in THRESHOLD_MEANING.items())
-        form.base_fields["threshold"].help_text = meanings
+        if "threshold" in form.base_fields:  # not on a read-only page (a historical version)
+            form.base_fields["threshold"].help_text = meanings
         return form
 
 
 @admin.register(PaymentTerms)
-class PaymentTermsAdmin(SimpleHistoryAdmin):
+class PaymentTermsAdmin(ProposeChanges, AuditedAdmin):
     list_display = ["applies_from", "rate", "reference_date"]
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class LocalityRecordAdmin(ReadOnlyAdmin):
     """Status changes go through improved_access.transitions and the evaluation, never an admin form."""
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    scope = ByLocality("locality")
 
 
 @admin.register(Plan)
-class PlanAdmin(ReadOnlyAdmin):
+class PlanAdmin(LocalityRecordAdmin):
     list_display = ["locality", "phase", "starts_on", "status"]
     list_filter = ["phase", "status"]
 
 
 @admin.register(QuarterAssessment)
-class QuarterAssessmentAdmin(ReadOnlyAdmin):
+class QuarterAssessmentAdmin(LocalityRecordAdmin):
     list_display = ["locality", "quarter", "judged_on", "compliant", "reason"]
     list_filter = ["quarter", "compliant"]
     list_select_related = ["locality"]
 
 
 @admin.register(ActivityReturn)
-class ActivityReturnAdmin(ReadOnlyAdmin):
+class ActivityReturnAdmin(LocalityRecordAdmin):
     list_display = ["locality", "quarter", "rows", "uploaded_at", "superseded"]
     list_filter = ["quarter", "superseded"]
     list_select_related = ["locality"]

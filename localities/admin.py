@@ -3,9 +3,16 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.humanize.templatetags.humanize import intcomma
-from simple_history.admin import SimpleHistoryAdmin
 
-from onecare.accounts.scoping import sees_everything, today, visible_localities
+from onecare.accounts.admin_base import (
+    AuditedAdmin,
+    ByCommissioner,
+    ByLocality,
+    ByPractice,
+    ScopedStackedInline,
+    ScopedTabularInline,
+)
+from onecare.accounts.scoping import today
 
 from .models import (
     Commissioner,
@@ -21,39 +28,37 @@ from .models import (
 from .population import with_population
 
 
-class ScopedToLocalityAdmin(SimpleHistoryAdmin):
+class ScopedToLocalityAdmin(AuditedAdmin):
     """Staff who are not data admins see the records of the localities their role lets them read."""
 
-    locality_path = "locality"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if sees_everything(request.user):
-            return queryset
-        return queryset.filter(**{f"{self.locality_path}__in": visible_localities(request.user)})
+    scope = ByLocality("locality")
 
 
 @admin.register(Commissioner)
-class CommissionerAdmin(SimpleHistoryAdmin):
+class CommissionerAdmin(AuditedAdmin):
+    scope = ByCommissioner("pk")
     list_display = ["code", "name", "valid_from", "valid_to", "successor"]
     search_fields = ["code", "name"]
 
 
-class PracticeCommissionerInline(admin.TabularInline):
+class PracticeCommissionerInline(ScopedTabularInline):
     model = PracticeCommissioner
     extra = 0
     autocomplete_fields = ["commissioner"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedTabularInline):
     model = LocalityMembership
     extra = 0
     fields = ["locality", "sub_locality", "valid_from", "valid_to", "opted_out_on", "opt_out_reason"]
+    # Opting out and back in are the governance pages' transitions (localities.governance), never a form.
+    readonly_fields = ["opted_out_on", "opt_out_reason"]
     autocomplete_fields = ["locality"]
 
 
 @admin.register(Practice)
-class PracticeAdmin(SimpleHistoryAdmin):
+class PracticeAdmin(AuditedAdmin):
+    scope = ByPractice("pk")
     list_display = ["code", "name", "postcode", "status", "opened_on", "closed_on"]
     list_filter = ["status", "commissioner_links__commissioner"]
     search_fields = ["code", "name", "postcode"]
@@ -61,7 +66,8 @@ class PracticeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PracticeCommissioner)
-class PracticeCommissionerAdmin(SimpleHistoryAdmin):
+class PracticeCommissionerAdmin(AuditedAdmin):
+    scope = ByPractice("practice")
     list_display = ["practice", "commissioner", "valid_from", "valid_to"]
     list_filter = ["commissioner"]
     search_fields = ["practice__code", "practice__name"]
@@ -70,7 +76,8 @@ class PracticeCommissionerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ListSizeSnapshot)
-class ListSizeSnapshotAdmin(SimpleHistoryAdmin):
+class ListSizeSnapshotAdmin(AuditedAdmin):
+    scope = ByPractice("practice")
     list_display = ["practice", "extract_date", "registered_patients", "weighted_patients", "source_kind", "source"]
     list_filter = ["source_kind", "extract_date"]
     search_fields = ["practice__code", "practice__name"]
@@ -79,17 +86,17 @@ class ListSizeSnapshotAdmin(SimpleHistoryAdmin):
     list_select_related = ["practice"]
 
 
-class VehicleInline(admin.StackedInline):
+class VehicleInline(ScopedStackedInline):
     model = LocalityVehicle
     extra = 0
 
 
-class SubLocalityInline(admin.TabularInline):
+class SubLocalityInline(ScopedTabularInline):
     model = SubLocality
     extra = 0
 
 
-class RepresentativeInline(admin.TabularInline):
+class RepresentativeInline(ScopedTabularInline):
     model = Representative
     extra = 0
     fields = ["role", "name", "email", "practice", "user", "valid_from", "valid_to"]
@@ -98,7 +105,7 @@ class RepresentativeInline(admin.TabularInline):
 
 @admin.register(Locality)
 class LocalityAdmin(ScopedToLocalityAdmin):
-    locality_path = "pk"
+    scope = ByLocality("pk")
     list_display = ["name", "code", "commissioner", "practices_today", "population_today"]
     list_filter = ["commissioner"]
     search_fields = ["name", "code"]
@@ -138,6 +145,7 @@ class SubLocalityAdmin(ScopedToLocalityAdmin):
 @admin.register(LocalityMembership)
 class LocalityMembershipAdmin(ScopedToLocalityAdmin):
     list_display = ["practice", "locality", "sub_locality", "valid_from", "valid_to", "opted_out_on"]
+    readonly_fields = ["opted_out_on", "opt_out_reason"]  # the governance pages' opt-out transitions only
     list_filter = ["locality", "valid_to"]
     search_fields = ["practice__code", "practice__name"]
     autocomplete_fields = ["practice", "locality"]

@@ -6,6 +6,7 @@ formula-safe CSV/XLSX exports of practices and list sizes. Imported at the end o
 import tablib
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -15,7 +16,8 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from simple_history.admin import SimpleHistoryAdmin
+
+from onecare.accounts.admin_base import AuditedAdmin
 
 from .admin import ListSizeSnapshotAdmin, PracticeAdmin
 from .importing.exports import ListSizeResource, PracticeResource
@@ -96,7 +98,7 @@ class PracticeDataImportMixin(ImportMixin):
 
 
 @admin.register(ImportRecord)
-class ImportRecordAdmin(PracticeDataImportMixin, SimpleHistoryAdmin):
+class ImportRecordAdmin(PracticeDataImportMixin, AuditedAdmin):
     list_display = [
         "__str__",
         "format",
@@ -142,7 +144,9 @@ class ImportRecordAdmin(PracticeDataImportMixin, SimpleHistoryAdmin):
         return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        record = get_object_or_404(ImportRecord.objects.select_related("created_by"), pk=object_id)
+        record = self.get_object(request, unquote(object_id))
+        if record is None:
+            raise Http404("No such import.")
         if not self.has_view_permission(request, record):
             raise PermissionDenied
         context = {

@@ -2,13 +2,14 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_base import AuditedAdmin, ByUser
 from .models import User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+    scope = ByUser()
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "commissioner", "practice", "locality"]
     list_filter = ["groups", "is_staff", "is_active"]
     autocomplete_fields = ["commissioner", "practice", "locality"]

@@ -1,13 +1,14 @@
 """Ballots in the admin: editable while a draft; opening, closing and certifying go through the transitions."""
 
 from django.contrib import admin, messages
-from simple_history.admin import SimpleHistoryAdmin
+
+from onecare.accounts.admin_base import AuditedAdmin, ByLocality, ScopedTabularInline
 
 from .models import Ballot, BallotStatus, Candidate, Decision, Vote
 from .transitions import BallotError, ballot_close, ballot_open, decision_record, decision_settle
 
 
-class CandidateInline(admin.TabularInline):
+class CandidateInline(ScopedTabularInline):
     model = Candidate
     extra = 0
     fields = ["name", "practice", "nominated_by", "nominated_on", "statement"]
@@ -23,7 +24,7 @@ class CandidateInline(admin.TabularInline):
         return self.has_change_permission(request, obj)
 
 
-class VoteInline(admin.TabularInline):
+class VoteInline(ScopedTabularInline):
     model = Vote
     extra = 0
     fields = ["practice", "channel", "answer", "received_on", "cast_by", "recorded_at"]
@@ -59,7 +60,7 @@ def close_ballots(modeladmin, request, queryset):
 
 
 @admin.register(Ballot)
-class BallotAdmin(SimpleHistoryAdmin):
+class BallotAdmin(AuditedAdmin):
     list_display = ["title", "kind", "electorate", "locality", "opens_at", "postal_deadline", "meeting_date", "status"]
     list_filter = ["status", "kind", "electorate"]
     search_fields = ["title", "question"]
@@ -76,7 +77,8 @@ class BallotAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(SimpleHistoryAdmin):
+class DecisionAdmin(AuditedAdmin):
+    scope = ByLocality("locality")
     list_display = ["locality", "text", "decided_on", "ballot", "outcome"]
     list_filter = ["outcome", "locality"]
     readonly_fields = ["outcome"]

@@ -1,23 +1,24 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from onecare.accounts.admin_base import AuditedAdmin, ScopedTabularInline
 
 from .models import Activity, Area, IncomeFigure, IncomeSource, Risk
 
 
-class ActivityInline(admin.TabularInline):
+class ActivityInline(ScopedTabularInline):
     model = Activity
     extra = 0
     fields = ["number", "text", "planned_start_year", "continues_all_years", "owner", "status", "notes"]
 
 
 @admin.register(Area)
-class AreaAdmin(SimpleHistoryAdmin):
+class AreaAdmin(AuditedAdmin):
     list_display = ["letter", "title"]
     inlines = [ActivityInline]
 
 
 @admin.register(Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(AuditedAdmin):
     list_display = ["__str__", "text", "planned_start_year", "owner", "status"]
     list_filter = ["status", "planned_start_year", "area"]
     list_editable = ["owner", "status"]
@@ -26,17 +27,17 @@ class ActivityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Risk)
-class RiskAdmin(SimpleHistoryAdmin):
+class RiskAdmin(AuditedAdmin):
     list_display = ["number", "description", "likelihood", "impact", "score", "owner", "review_date"]
     list_editable = ["likelihood", "impact", "owner", "review_date"]
 
 
-class IncomeFigureInline(admin.TabularInline):
+class IncomeFigureInline(ScopedTabularInline):
     model = IncomeFigure
     extra = 0
 
 
 @admin.register(IncomeSource)
-class IncomeSourceAdmin(SimpleHistoryAdmin):
+class IncomeSourceAdmin(AuditedAdmin):
     list_display = ["order", "name", "note"]
     inlines = [IncomeFigureInline]

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from simple_history.admin import SimpleHistoryAdmin
+
+from onecare.accounts.admin_base import AuditedAdmin
 
 from .models import Member
 from .transitions import FIELDS, MOVES, RegisterError, member_update
@@ -21,7 +22,7 @@ class MemberForm(forms.ModelForm):
 
 
 @admin.register(Member)
-class MemberAdmin(SimpleHistoryAdmin):
+class MemberAdmin(AuditedAdmin):
     form = MemberForm
     list_display = ["practice", "status", "share_certificate_number", "share_paid_on", "lead_name", "lead_email"]
     list_filter = ["status"]

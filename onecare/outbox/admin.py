@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from onecare.accounts.admin_base import ScopedAdmin
+
 from .models import UnsentTask
 
 
 @admin.register(UnsentTask)
-class UnsentTaskAdmin(admin.ModelAdmin):
+class UnsentTaskAdmin(ScopedAdmin):
     """What waits for the broker (read only: the sweep sends and removes them)."""
 
     list_display = ["task_name", "created_at", "attempts", "last_error"]

@@ -66,7 +66,7 @@ def test_it_keeps_another_ccgs_records_out_of_the_admin(client, two_localities, 
     changelist = client.get(reverse("admin:localities_locality_changelist"))
     assert south_bristol.name in changelist.text and woodspring.name not in changelist.text
     other = client.get(reverse("admin:localities_locality_change", args=[woodspring.pk]))
-    assert other.status_code == 302  # the admin sends you away from an object you cannot see
+    assert other.status_code == 404  # the same answer as for a record that does not exist
 
 
 def test_it_keeps_anonymous_visitors_out(client, two_localities):
