@@ -115,6 +115,8 @@ ADMIN_VIEWERS: dict[str, set[Role]] = {
     "funding.milestoneevaluation": COMMISSIONERS | {Role.DATA_ADMIN},
     "funding.release": COMMISSIONERS | {Role.DATA_ADMIN},
     "funding.paymentrun": COMMISSIONERS | {Role.DATA_ADMIN},
+    "funding.rulechange": COMMISSIONERS,
+    "funding.delegatedlimit": COMMISSIONERS,
     "improved_access.plan": {Role.COMMISSIONER},
     "improved_access.compliancerule": {Role.COMMISSIONER},
     "improved_access.paymentterms": COMMISSIONERS,
