@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
+from django.utils import timezone
 
 from onecare.accounts.admin_base import AuditedAdmin
 
-from .models import Member
-from .transitions import FIELDS, MOVES, RegisterError, member_update
+from .models import Member, MemberStatus
+from .transitions import FIELDS, MOVES, RegisterError, member_invite, member_update
 
 
 class MemberForm(forms.ModelForm):
@@ -15,9 +17,11 @@ class MemberForm(forms.ModelForm):
 
     def clean_status(self):
         status = self.cleaned_data["status"]
-        old = self.instance.status if self.instance.pk else None
-        if old and status != old and status not in MOVES[old]:
-            raise forms.ValidationError(f"A practice that is {old} cannot become {status}.")
+        # A new entry starts as invited, so it may be entered as invited or as what an invitation may become.
+        old = self.instance.status if self.instance.pk else MemberStatus.INVITED
+        if status != old and status not in MOVES[old]:
+            old_label, new_label = MemberStatus(old).label.lower(), MemberStatus(status).label.lower()
+            raise forms.ValidationError(f"A practice that is {old_label} cannot become {new_label}.")
         return status
 
 
@@ -41,13 +45,21 @@ class MemberAdmin(AuditedAdmin):
         return ["practice"] if obj else []
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            # A new entry starts as it is entered; its history records who added it.
-            super().save_model(request, obj, form, change)
-            return
-        # A change goes through the register's one transition, which checks the status move.
+        # Every status, a new entry's included, is set by the register's transitions: a new entry is invited,
+        # then moved to the status entered (a move MOVES allows), with the other fields, in one transaction.
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in FIELDS}
         try:
-            member_update(Member.objects.get(pk=obj.pk), actor=request.user, **changes)
+            with transaction.atomic():
+                if change:
+                    member = Member.objects.get(pk=obj.pk)
+                else:
+                    invited_on = form.cleaned_data.get("invited_on") or timezone.localdate()
+                    member = member_invite(obj.practice, actor=request.user, invited_on=invited_on)
+                    changes.pop("invited_on", None)
+                    if changes.get("status") == MemberStatus.INVITED:
+                        changes.pop("status")
+                    obj.pk = member.pk
+                if changes:
+                    member_update(member, actor=request.user, **changes)
         except RegisterError as error:
             self.message_user(request, f"Not saved: {error}", messages.ERROR)

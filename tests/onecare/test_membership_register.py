@@ -138,6 +138,33 @@ def test_it_changes_the_register_in_the_admin_through_the_transition(client):
     assert member.history.first().history_user == staff
 
 
+def test_a_new_entry_in_the_admin_starts_invited_and_moves_through_the_transitions(client):
+    from django.urls import reverse as admin_reverse
+
+    from onecare.membership.models import Member
+    from tests.localities.factories import PracticeFactory
+
+    staff = onecare_staff()
+    client.login(username=staff.username, password=PASSWORD)
+    url = admin_reverse("admin:membership_member_add")
+    blank = dict.fromkeys(["invited_on", "joined_on", "left_on", "share_certificate_number", "share_paid_on"], "")
+    blank |= dict.fromkeys(["lead_name", "lead_job_title", "lead_email", "lead_phone", "lead_user", "notes"], "")
+    left = PracticeFactory()
+    response = client.post(url, {**blank, "practice": left.pk, "status": "left", "left_on": "2017-01-01"})
+    assert response.status_code == 200
+    assert "A practice that is invited cannot become left." in response.content.decode()
+    assert not Member.objects.filter(practice=left).exists()
+
+    joined = PracticeFactory()
+    data = {**blank, "practice": joined.pk, "status": "member", "invited_on": "2016-05-23"}
+    data |= {"joined_on": "2016-06-21", "share_certificate_number": "OC77"}
+    assert client.post(url, data).status_code == 302
+    member = Member.objects.get(practice=joined)
+    assert member.status == "member"
+    reasons = list(member.history.order_by("history_id").values_list("status", "history_change_reason"))
+    assert reasons == [("invited", "Invited"), ("member", "Status: Member")]
+
+
 def test_it_shows_the_register_in_a_fixed_number_of_queries(client, django_assert_max_num_queries):
     for _ in range(5):
         members()
