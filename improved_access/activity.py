@@ -196,12 +196,26 @@ def locality_sites(locality: Locality) -> dict[str, str]:
 
 
 def activity_import(
-    locality: Locality, quarter: Quarter, stream: BinaryIO, *, actor, file_name: str = "", progress=None
+    locality: Locality,
+    quarter: Quarter,
+    stream: BinaryIO,
+    *,
+    actor,
+    file_name: str = "",
+    progress=None,
+    upload: ActivityUpload | None = None,
 ) -> ActivityReturn:
-    """Replace the locality's activity for the quarter with the file's, or raise ActivityRejected (nothing written)."""
+    """Replace the locality's activity for the quarter with the file's, or raise ActivityRejected (nothing written).
+
+    With an upload, its row is locked and marked imported in the same transaction as the return: an upload
+    the stuck sweep has marked failed meanwhile imports nothing, and one marked imported has its return."""
     appointments = read_activity(stream, quarter, locality_sites(locality), progress)
     now = timezone.now()
     with transaction.atomic():
+        if upload is not None and not (
+            ActivityUpload.objects.select_for_update().filter(pk=upload.pk, status=UploadStatus.CHECKING).exists()
+        ):
+            raise ActivityRejected("The return is no longer being checked (it took too long): nothing was imported.")
         for previous in ActivityReturn.objects.select_for_update().filter(
             locality=locality, quarter=str(quarter), superseded=False
         ):
@@ -222,6 +236,8 @@ def activity_import(
         for appointment in appointments:
             appointment.activity_return = activity_return
         Appointment.objects.bulk_create(appointments, batch_size=1000)
+        if upload is not None:
+            _finish(upload, UploadStatus.IMPORTED, activity_return=activity_return)
     return activity_return
 
 
@@ -368,13 +384,14 @@ def activity_upload_run(upload_id: int) -> ActivityUpload | None:
         return None
     try:
         with upload.file.open("rb") as stream:
-            done = activity_import(
+            activity_import(
                 upload.locality,
                 Quarter.parse(upload.quarter),
                 stream,
                 actor=upload.uploaded_by,
                 file_name=upload.file_name,
                 progress=UploadProgress(upload.pk),
+                upload=upload,
             )
     except ActivityRejected as error:
         _finish(upload, UploadStatus.REJECTED, reason=error.reason, problems=[str(p) for p in error.problems])
@@ -386,8 +403,6 @@ def activity_upload_run(upload_id: int) -> ActivityUpload | None:
         logger.exception("Activity upload #%s failed", upload_id)
         _finish(upload, UploadStatus.FAILED, reason=f"The import failed unexpectedly ({type(error).__name__}).")
         raise
-    else:
-        _finish(upload, UploadStatus.IMPORTED, activity_return=done)
     upload.refresh_from_db()
     return upload
 

@@ -80,5 +80,10 @@ def import_record_finish(record: ImportRecord, status: str, tally: Tally, reason
         record.progress = 100
     # Outside any import transaction: the record of a refused file must survive the refusal.
     with transaction.atomic():
+        if record.pk is not None:
+            stored = ImportRecord.objects.select_for_update().filter(pk=record.pk).values_list("status", flat=True)
+            if stored.first() == ImportStatus.FAILED and status != ImportStatus.FAILED:
+                record.refresh_from_db()  # the stuck sweep marked it failed while it ran: keep its reason
+                return record
         record.save()
     return record

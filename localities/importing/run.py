@@ -73,10 +73,18 @@ def practice_data_import(
                 "The stored file is not the one that was checked (its SHA-256 differs): upload it again."
             )
         record.sha256, record.size_bytes = source.sha256, source.size
+        swept = False
         with transaction.atomic():
             _read_and_write(source, context, tally, progress)
             if tally.invalid or mode != Mode.IMPORT:
                 transaction.set_rollback(True)
+            elif not _still_running(record):
+                # The stuck sweep marked it failed while it ran (it took too long): write nothing.
+                transaction.set_rollback(True)
+                swept = True
+        if swept:
+            record.refresh_from_db()
+            return record
     except ImportRejected as rejected:
         return import_record_finish(record, ImportStatus.REJECTED, tally, rejected.reason)
     except SoftTimeLimitExceeded:
@@ -99,6 +107,12 @@ def practice_data_import(
         return import_record_finish(record, ImportStatus.REJECTED, tally, reason)
     _add_notes(record, tally, mode)
     return import_record_finish(record, SUCCESS_STATUS[mode], tally)
+
+
+def _still_running(record: ImportRecord) -> bool:
+    """Lock the record until the import commits, so the stuck sweep cannot mark it failed in between."""
+    running = [ImportStatus.CHECKING, ImportStatus.IMPORTING]
+    return ImportRecord.objects.select_for_update().filter(pk=record.pk, status__in=running).exists()
 
 
 def _read_and_write(source, context: ImportContext, tally: Tally, progress: Progress | None) -> None:

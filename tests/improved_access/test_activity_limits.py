@@ -201,3 +201,45 @@ def test_the_status_page_does_not_load_a_return_row_by_row(client, locality, peo
     total, sessions = page.context["utilisation"], page.context["session_use"]
     assert (total.slots, total.booked, total.attended) == (3000, 3000, 1500)
     assert sum(s.slots for s in sessions) == 3000
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(IA_ACTIVITY_BACKGROUND_BYTES=0)
+def test_a_return_the_sweep_failed_while_it_was_read_imports_nothing(locality, people, plan, monkeypatch):
+    """The import locks its upload before it commits: the sweep's word stands and no return is written."""
+    import threading
+
+    from django.db import connection
+
+    from improved_access import activity
+    from improved_access.quarters import Quarter
+
+    swept = []
+
+    def sweep():
+        try:
+            ActivityUpload.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=31))
+            swept.extend(activity_uploads_fail_stuck(datetime.timedelta(minutes=30)))
+        finally:
+            connection.close()
+
+    class SweptMeanwhile:
+        def __init__(self, upload_id):
+            pass
+
+        def __call__(self, fraction):
+            if not swept:  # the sweep, in beat's own process: here a thread with its own connection
+                thread = threading.Thread(target=sweep)
+                thread.start()
+                thread.join()
+
+    monkeypatch.setattr(activity, "UploadProgress", SweptMeanwhile)
+    content = HEADER + ROW * 2500  # over 2,000 rows: the progress callback is called
+    upload = activity.activity_upload(
+        locality, Quarter(2018, 1), SimpleUploadedFile("big.csv", content, "text/csv"), actor=people.lead
+    )
+
+    upload.refresh_from_db()
+    assert swept == [upload.pk]
+    assert upload.status == UploadStatus.FAILED and "IMPORT_TIMEOUT_MINUTES" in upload.reason
+    assert not ActivityReturn.objects.exists() and not Appointment.objects.exists()

@@ -26,7 +26,7 @@ from localities.importing.reading import open_source
 from localities.importing.uploads import practice_data_upload
 from localities.models import ImportRecord, ImportStatus, ListSizeSnapshot
 from onecare.accounts.roles import Role
-from tests.localities.test_import_support import BNSSG_2021, whole_area
+from tests.localities.test_import_support import BNSSG_2021, NATIONAL_2021, whole_area
 
 IMPORT_URL = reverse("admin:localities_importrecord_import")
 SHEET = "xl/worksheets/sheet1.xml"
@@ -275,3 +275,47 @@ def test_an_upload_records_when_its_check_started(user_factory):
     record = practice_data_upload(SimpleUploadedFile("list.csv", BNSSG_2021.read_bytes()), user=user_factory())
     record.refresh_from_db()
     assert record.started_at is not None and record.status == ImportStatus.READY
+
+
+def sweep_from_another_connection(timeout=datetime.timedelta(0)) -> list[int]:
+    """What beat does, in its own process: here a thread, with a database connection of its own."""
+    import threading
+
+    from django.db import connection
+
+    from localities.tasks import import_records_stuck_sweep
+
+    found = []
+
+    def run():
+        try:
+            with override_settings(IMPORT_TIMEOUT_MINUTES=0):
+                found.extend(import_records_stuck_sweep())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_the_sweep_failed_while_it_ran_writes_nothing(bnssg):
+    """The import locks its record before it commits: the sweep's word stands and no list size is written."""
+    whole_area(bnssg)
+    many = NATIONAL_2021.read_bytes()  # 6,658 rows, 79 of them written: the progress callback is called
+    record = ImportRecord.objects.create(file_name="slow.csv", status=ImportStatus.IMPORTING)
+    ImportRecord.objects.filter(pk=record.pk).update(started_at=timezone.now() - datetime.timedelta(minutes=1))
+    swept = []
+
+    def progress(fraction):
+        if not swept:
+            swept.extend(sweep_from_another_connection())
+
+    record = practice_data_import(io.BytesIO(many), file_name="slow.csv", record=record, progress=progress)
+
+    assert swept == [record.pk]
+    record.refresh_from_db()
+    assert record.status == ImportStatus.FAILED and "did not finish within 0 minutes" in record.reason
+    assert not ListSizeSnapshot.objects.exists()
