@@ -423,6 +423,8 @@ def _releases(rng: random.Random, people: People) -> Counter:
             elif step in (ReleaseState.SCHEDULED, ReleaseState.PAID):
                 actor = people.finance[commissioner]
                 release.payment_run = _run(runs, commissioner, state, actor, when)
+                if step == ReleaseState.PAID:
+                    release.paid_on = timezone.localdate(release.payment_run.created_at)
             else:
                 release.reason = f"Synthetic: {step.label.lower()} to exercise the ledger."
             transitions.append(
@@ -439,9 +441,12 @@ def _releases(rng: random.Random, people: People) -> Counter:
         if state != ReleaseState.PROPOSED:
             release.state = state
             changed.append(release)
-    fields = ["state", "approved_by", "approved_at", "authorised_by", "authorised_at", "payment_run", "reason"]
-    Release.objects.bulk_update(changed, fields, batch_size=1_000)
+    fields = ["state", "approved_by", "approved_at", "authorised_by", "authorised_at", "payment_run", "paid_on"]
+    Release.objects.bulk_update(changed, [*fields, "reason"], batch_size=1_000)
     _insert(ReleaseTransition, transitions, ids=False)
+    for (_, state), run in runs.items():
+        if state == ReleaseState.PAID:
+            _pay(run)
     return Counter(
         releases=len(releases),
         release_lines=ReleaseLine.objects.filter(release__evaluation=outcome.evaluation).count(),
@@ -452,7 +457,7 @@ def _releases(rng: random.Random, people: People) -> Counter:
 
 
 def _run(runs: dict, commissioner: int, state: str, actor: User, when: datetime.datetime) -> PaymentRun:
-    """One draft run (for scheduled releases) and one paid run per commissioner."""
+    """One draft run (for scheduled releases) and one run to be paid per commissioner (a draft until _pay)."""
     key = (commissioner, state)
     if key not in runs:
         paid = state == ReleaseState.PAID
@@ -460,12 +465,40 @@ def _run(runs: dict, commissioner: int, state: str, actor: User, when: datetime.
             commissioner_id=commissioner,
             name=f"Synthetic {'paid' if paid else 'draft'} run",
             cost_centre="LTS001",
-            state=PaymentRunState.PAID if paid else PaymentRunState.DRAFT,
+            state=PaymentRunState.DRAFT,
             created_by=actor,
             created_at=when,
-            locked_by=actor if paid else None,
-            locked_at=when if paid else None,
-            paid_by=actor if paid else None,
-            paid_at=when if paid else None,
         )
     return runs[key]
+
+
+def _pay(run: PaymentRun) -> None:
+    """As locking and marking paid would: the frozen schedule lines, one Payment per release, then the run paid
+    (in that order: the database takes schedule lines and releases only while a run is a draft)."""
+    from funding.exports import live_rows
+    from funding.models import Payment, ScheduleLine
+
+    paid_on = timezone.localdate(run.created_at)
+    ScheduleLine.objects.bulk_create(
+        ScheduleLine(payment_run=run, release_id=release_id, position=position, **line)
+        for position, (release_id, line) in enumerate(live_rows(run), start=1)
+    )
+    Payment.objects.bulk_create(
+        Payment(
+            release_id=pk,
+            payment_run=run,
+            amount=amount,
+            paid_on=paid_on,
+            recorded_by_id=run.created_by_id,
+            recorded_at=run.created_at,
+        )
+        for pk, amount in run.releases.values_list("pk", "amount")
+    )
+    PaymentRun.objects.filter(pk=run.pk).update(
+        state=PaymentRunState.PAID,
+        locked_by=run.created_by_id,
+        locked_at=run.created_at,
+        paid_by=run.created_by_id,
+        paid_at=run.created_at,
+        paid_on=paid_on,
+    )
