@@ -32,7 +32,7 @@ UNKNOWN_TYPE = ("bin", "application/octet-stream")
 
 # Office formats that carry macros (code that can run when the file is opened).
 MACRO_EXTENSIONS = {
-    "docm", "dotm", "xlsm", "xltm", "xlam", "xlsb", "pptm", "potm", "ppsm", "ppam", "sldm", "odm",
+    "docm", "dotm", "xlsm", "xltm", "xlam", "pptm", "potm", "ppsm", "ppam", "sldm",
 }  # fmt: skip
 MACRO_REFUSED = (
     "The selected file {name} is a macro-enabled Office file. Macros can run code when the file is opened, "

@@ -18,6 +18,7 @@ from improved_access.activity import activity_uploads_fail_stuck
 from improved_access.models import ActivityReturn, ActivityUpload, Appointment, UploadStatus
 from onecare.accounts.roles import Role
 from tests.onecare.factories import UserFactory
+from tests.onecare.test_celery_redis import redis_app  # noqa: F401  (a fixture)
 
 from .factories import compliant_plan, t
 
@@ -243,3 +244,28 @@ def test_a_return_the_sweep_failed_while_it_was_read_imports_nothing(locality, p
     assert swept == [upload.pk]
     assert upload.status == UploadStatus.FAILED and "IMPORT_TIMEOUT_MINUTES" in upload.reason
     assert not ActivityReturn.objects.exists() and not Appointment.objects.exists()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("redis_app")
+@override_settings(IA_ACTIVITY_BACKGROUND_BYTES=0)
+def test_a_large_return_is_read_on_a_real_worker(client, locality, people, plan):
+    """Through Redis to a Celery worker: the request only keeps the file; the worker imports it."""
+    import time
+
+    from celery.contrib.testing.worker import start_worker
+
+    from onecare.celery import app
+
+    client.force_login(people.lead)
+    with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
+        response = post(client, locality, HEADER + ROW * 3)
+        assert response.status_code == 302 and response["Location"] == url(locality)
+        upload = ActivityUpload.objects.get()
+        deadline = time.monotonic() + 60
+        while upload.status == UploadStatus.CHECKING and time.monotonic() < deadline:
+            time.sleep(0.1)
+            upload.refresh_from_db()
+    assert upload.status == UploadStatus.IMPORTED
+    assert upload.activity_return.rows == 3 and Appointment.objects.count() == 3
