@@ -14,6 +14,7 @@ from onecare.accounts.admin_base import (
 )
 from onecare.accounts.scoping import today
 
+from .admin_periods import ClashAnsweredInWords, MembershipFormSet, PracticeCommissionerFormSet
 from .models import (
     Commissioner,
     ListSizeSnapshot,
@@ -43,12 +44,14 @@ class CommissionerAdmin(AuditedAdmin):
 
 class PracticeCommissionerInline(ScopedTabularInline):
     model = PracticeCommissioner
+    formset = PracticeCommissionerFormSet  # one commissioner at a time, rows checked against each other
     extra = 0
     autocomplete_fields = ["commissioner"]
 
 
 class MembershipInline(ScopedTabularInline):
     model = LocalityMembership
+    formset = MembershipFormSet  # one locality at a time, rows checked against each other
     extra = 0
     fields = ["locality", "sub_locality", "valid_from", "valid_to", "opted_out_on", "opt_out_reason"]
     # Opting out and back in are the governance pages' transitions (localities.governance), never a form.
@@ -57,7 +60,7 @@ class MembershipInline(ScopedTabularInline):
 
 
 @admin.register(Practice)
-class PracticeAdmin(AuditedAdmin):
+class PracticeAdmin(ClashAnsweredInWords, AuditedAdmin):
     scope = ByPractice("pk")
     list_display = ["code", "name", "postcode", "status", "opened_on", "closed_on"]
     list_filter = ["status", "commissioner_links__commissioner"]
@@ -66,7 +69,7 @@ class PracticeAdmin(AuditedAdmin):
 
 
 @admin.register(PracticeCommissioner)
-class PracticeCommissionerAdmin(AuditedAdmin):
+class PracticeCommissionerAdmin(ClashAnsweredInWords, AuditedAdmin):
     scope = ByPractice("practice")
     list_display = ["practice", "commissioner", "valid_from", "valid_to"]
     list_filter = ["commissioner"]
@@ -143,7 +146,7 @@ class SubLocalityAdmin(ScopedToLocalityAdmin):
 
 
 @admin.register(LocalityMembership)
-class LocalityMembershipAdmin(ScopedToLocalityAdmin):
+class LocalityMembershipAdmin(ClashAnsweredInWords, ScopedToLocalityAdmin):
     list_display = ["practice", "locality", "sub_locality", "valid_from", "valid_to", "opted_out_on"]
     readonly_fields = ["opted_out_on", "opt_out_reason"]  # the governance pages' opt-out transitions only
     list_filter = ["locality", "valid_to"]

@@ -19,6 +19,10 @@ class Dated(models.Model):
 
     objects = DatedQuerySet.as_manager()
 
+    # A formset that checks its rows against each other and the saved ones sets this on its forms' instances,
+    # so a row is not checked alone against rows the same form is changing (localities.admin).
+    overlaps_checked_elsewhere = False
+
     class Meta:
         abstract = True
 

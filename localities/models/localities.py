@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from ..periods import membership_clash, membership_period
 from .dated import Dated, DatedQuerySet
 from .organisations import Commissioner, Practice
 
@@ -123,8 +124,11 @@ class LocalityMembership(Dated):
             errors["sub_locality"] = "The sub-locality must be part of the same locality."
         if errors:
             raise ValidationError(errors)
-        if self.practice_id and self.valid_from and self.overlapping(self.practice.memberships.all()).exists():
-            raise ValidationError("A practice is in one locality at a time: these dates overlap another membership.")
+        if self.practice_id and self.valid_from and not self.overlaps_checked_elsewhere:
+            clash = self.overlapping(self.practice.memberships.select_related("locality"))
+            clash = clash.order_by("valid_from").first()
+            if clash is not None:
+                raise ValidationError(membership_clash(self.practice, membership_period(clash)), code="overlap")
 
 
 class RepresentativeRole(models.TextChoices):

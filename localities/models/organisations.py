@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from ..periods import commissioner_clash, commissioner_period
 from ..validators import (
     normalise_ods_code,
     normalise_postcode,
@@ -132,5 +133,8 @@ class PracticeCommissioner(Dated):
 
     def clean(self) -> None:
         super().clean()
-        if self.practice_id and self.valid_from and self.overlapping(self.practice.commissioner_links.all()).exists():
-            raise ValidationError("A practice belongs to one commissioner at a time: these dates overlap another link.")
+        if self.practice_id and self.valid_from and not self.overlaps_checked_elsewhere:
+            clash = self.overlapping(self.practice.commissioner_links.select_related("commissioner"))
+            clash = clash.order_by("valid_from").first()
+            if clash is not None:
+                raise ValidationError(commissioner_clash(self.practice, commissioner_period(clash)), code="overlap")
