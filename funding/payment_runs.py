@@ -75,6 +75,10 @@ def _step(run: PaymentRun, what: str):
                     f"{_name(run)} was being {what} by someone else at the same moment, so nothing was changed. "
                     "Look at it again, and try again if it still needs doing."
                 ),
+                refused=(
+                    "The ledger refused this change (a paid release, or a run that is locked or paid, does not "
+                    "change), so nothing was changed."
+                ),
             ),
             transaction.atomic(),
         ):

@@ -45,7 +45,10 @@ def answering_races(release: Release, what: str = "changed"):
             f"{_reference(release)} was being {what} by someone else at the same moment, so nothing was "
             "changed. Look at it again, and try again if it still needs doing."
         ),
-        refused=None,
+        refused=(
+            "The ledger refused this change (a paid release, or a run that is locked or paid, does not change), "
+            "so nothing was changed."
+        ),
     )
 
 

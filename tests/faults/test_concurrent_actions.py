@@ -41,7 +41,7 @@ from funding.transitions import TransitionNotAllowed, evidence_accept
 from onecare.accounts.roles import Role
 from onecare.ballots.models import Answer, Vote
 from tests.funding.factories import EvidenceFactory
-from tests.funding.ledger import join, mark
+from tests.funding.ledger import accept, join, mark
 from tests.localities.factories import PracticeFactory
 from tests.onecare.factories import UserFactory
 from tests.onecare.onecare_factories import OPENS, open_ballot, practice_manager
@@ -206,6 +206,49 @@ def test_marking_a_run_paid_twice_at_once_in_the_admin_answers_with_a_message(au
     texts = sorted(messages_of(r)[0] for r in responses)
     assert any(t.startswith(f"Payment run {run.pk} was marked paid by someone else") for t in texts), texts
     assert Payment.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_sharing_localities_and_tranches_are_paid_at_once(lts_rules, people, bnssg):
+    # Four releases (T1 and T2a of two localities), crossed between two runs: each run's first release shares
+    # a locality or a tranche with the other's. Each payment waits, holding its first release, until the other
+    # holds its own: locking a release must not lock its locality's or tranche's row as well (that blocked the
+    # other run, and with the second releases made the two deadlock).
+    join(people.south_bristol, people.woodspring)
+    gate = list(lts_rules.tranches["T2a"].gate_items.all())
+    accepted = datetime.datetime(2018, 5, 1, 12, 0, tzinfo=datetime.UTC)
+    accept(people.south_bristol, *gate, at=accepted)
+    accept(people.woodspring, *gate, at=accepted)
+    proposed = evaluate_milestones(datetime.date(2018, 6, 1)).proposed
+    by = {(r.locality_id, r.tranche.code): mark(r, ReleaseState.AUTHORISED) for r in proposed}
+    sb, ws = people.south_bristol.pk, people.woodspring.pk
+    first, second = [UserFactory(role=Role.FINANCE_APPROVER, commissioner=bnssg) for _ in range(2)]
+    runs = []
+    for user, releases in [(first, [by[sb, "T1"], by[ws, "T2a"]]), (second, [by[ws, "T1"], by[sb, "T2a"]])]:
+        run = payment_run_create(bnssg, actor=user, name=f"Run of {user.username}")
+        payment_run_add(run, releases, actor=user)
+        runs.append(payment_run_lock(run, actor=user))
+
+    import funding.payment_runs
+
+    original, barrier, calls = funding.payment_runs.release_pay, threading.Barrier(2), threading.local()
+
+    def pay_then_wait(*args, **kwargs):
+        paid = original(*args, **kwargs)
+        calls.count = getattr(calls, "count", 0) + 1
+        if calls.count == 1:
+            barrier.wait(timeout=5)
+        return paid
+
+    with mock.patch.object(funding.payment_runs, "release_pay", pay_then_wait):
+        outcomes = at_once(
+            lambda: payment_run_mark_paid(PaymentRun(pk=runs[0].pk), actor=first),
+            lambda: payment_run_mark_paid(PaymentRun(pk=runs[1].pk), actor=second),
+        )
+
+    assert [kind for kind, _ in outcomes] == ["returned", "returned"], outcomes
+    assert set(PaymentRun.objects.values_list("state", flat=True)) == {PaymentRunState.PAID}
+    assert Payment.objects.count() == 4
 
 
 @pytest.mark.django_db(transaction=True)
