@@ -2,25 +2,22 @@
 a row for a (practice, start) the portal holds updates it. Periods of one practice may not overlap."""
 
 from collections import defaultdict
-from dataclasses import dataclass
 
+from django.db import IntegrityError, transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ..models import Locality, LocalityMembership, Practice, SubLocality
+from ..periods import Period, clashes, is_period_clash, membership_clash
 from .context import ImportContext
 from .formats.base import RowProblems
 from .formats.membership import MembershipRow
 from .outcome import Problem, Tally
 
 FIELDS = ["locality_id", "sub_locality_id", "valid_to", "opted_out_on", "opt_out_reason"]
-
-
-@dataclass
-class Period:
-    valid_from: object
-    valid_to: object
-    locality: str
-    line: int | None  # the file's line, or None for a membership the file does not mention
+RACE = (
+    "a membership saved in the portal while this file was imported clashes with it, so nothing was written: "
+    "import the file again to see which lines."
+)
 
 
 class MembershipWriter:
@@ -40,9 +37,34 @@ class MembershipWriter:
             self.rows.append(row)
 
     def finish(self) -> None:
+        problems, to_create, to_update, counts = self._plan()
+        if not problems:
+            try:
+                with transaction.atomic():
+                    self._write(to_create, to_update)
+            except IntegrityError as error:
+                if not is_period_clash(error):
+                    raise
+                # Someone saved a membership of the same practice since the file was checked: check it again,
+                # against the portal as it is now, so each clashing line is named.
+                problems, to_create, to_update, counts = self._plan()
+                if not problems:
+                    problems = [[Problem(None, "", RACE)]]
+        if problems:
+            for row_problems in problems:
+                self.tally.reject_row(*row_problems)
+            return
+        self.tally.new += counts["new"]
+        self.tally.changed += counts["changed"]
+        self.tally.unchanged += counts["unchanged"]
+
+    def _plan(self):
+        """Each invalid row's problems, the memberships to create and to change, and the counts; writes nothing."""
+        problems: list[list[Problem]] = []
         practices = dict(
             Practice.objects.filter(code__in={r.practice_code for r in self.rows}).values_list("code", "pk")
         )
+        names = dict(Practice.objects.filter(pk__in=practices.values()).values_list("pk", "name"))
         localities = {locality.code.lower(): locality for locality in Locality.objects.all()}
         sub_localities = {(sub.locality_id, sub.name.lower()): sub for sub in SubLocality.objects.all()}
         existing = {
@@ -69,7 +91,8 @@ class MembershipWriter:
                 sub_locality = sub_localities.get((locality.pk, row.sub_locality.lower()))
                 if sub_locality is None:
                     check.add("sub_locality", f"{locality} has no sub-locality called '{row.sub_locality}'.")
-            if check.reported(self.tally):
+            if check.problems:
+                problems.append(check.problems)
                 continue
             values = {
                 "locality_id": locality.pk,
@@ -79,47 +102,54 @@ class MembershipWriter:
                 "opt_out_reason": row.opt_out_reason,
             }
             planned.append((row, practice_id, locality, values))
-        overlapping = self._overlaps(planned, existing)
-        to_create, to_update = [], []
+        overlapping = self._overlaps(planned, existing, names)
+        to_create, to_update, counts = [], [], {"new": 0, "changed": 0, "unchanged": 0}
         for row, practice_id, _locality, values in planned:
             if row.line in overlapping:
-                self.tally.reject_row(Problem(row.line, "valid_from", overlapping[row.line]))
+                problems.append([Problem(row.line, "valid_from", overlapping[row.line])])
                 continue
             membership = existing.get((practice_id, row.valid_from))
             if membership is None:
                 to_create.append(LocalityMembership(practice_id=practice_id, valid_from=row.valid_from, **values))
-                self.tally.new += 1
+                counts["new"] += 1
             elif any(getattr(membership, field) != value for field, value in values.items()):
                 for field, value in values.items():
                     setattr(membership, field, value)
                 to_update.append(membership)
-                self.tally.changed += 1
+                counts["changed"] += 1
             else:
-                self.tally.unchanged += 1
-        bulk_create_with_history(to_create, LocalityMembership, **self.context.history)
+                counts["unchanged"] += 1
+        return problems, to_create, to_update, counts
+
+    def _write(self, to_create: list, to_update: list) -> None:
+        # Changes first: a membership the file ends must end before the one that follows it is added.
         if to_update:
             fields = [field.removesuffix("_id") for field in FIELDS]
             bulk_update_with_history(to_update, LocalityMembership, fields, **self.context.history)
+        bulk_create_with_history(to_create, LocalityMembership, **self.context.history)
 
     @staticmethod
-    def _overlaps(planned: list, existing: dict) -> dict[int, str]:
+    def _overlaps(planned: list, existing: dict, names: dict) -> dict[int, str]:
         """The file's lines whose period would overlap another membership of the same practice, and why."""
         periods = defaultdict(dict)
+        codes = {}
         for (practice_id, valid_from), membership in existing.items():
-            periods[practice_id][valid_from] = Period(valid_from, membership.valid_to, str(membership.locality), None)
+            periods[practice_id][valid_from] = Period(
+                membership.pk, valid_from, membership.valid_to, str(membership.locality)
+            )
         for row, practice_id, locality, values in planned:
-            periods[practice_id][row.valid_from] = Period(row.valid_from, values["valid_to"], str(locality), row.line)
+            codes[practice_id] = row.practice_code
+            saved = periods[practice_id].get(row.valid_from)
+            periods[practice_id][row.valid_from] = Period(
+                saved.pk if saved else None, row.valid_from, values["valid_to"], str(locality), key=row.line
+            )
         reasons = {}
-        for by_start in periods.values():
-            ordered = [by_start[start] for start in sorted(by_start)]
-            for before, after in zip(ordered, ordered[1:], strict=False):
-                if before.valid_to is not None and before.valid_to < after.valid_from:
-                    continue
-                if after.line is None and before.line is None:
+        for practice_id, by_start in periods.items():
+            practice = f"{names.get(practice_id, codes.get(practice_id))} ({codes.get(practice_id)})"
+            for earlier, later in clashes(by_start.values()):
+                if earlier.key is None and later.key is None:
                     continue  # an overlap already in the portal is not this file's doing
-                line, other = (after.line, before) if after.line is not None else (before.line, after)
-                reasons[line] = (
-                    f"this period overlaps the practice's membership of {other.locality} from "
-                    f"{other.valid_from:%d/%m/%Y}: a practice is in one locality at a time."
-                )
+                for mine, other in ((later, earlier), (earlier, later)):
+                    if mine.key is not None and mine.key not in reasons:
+                        reasons[mine.key] = membership_clash(practice, other)
         return reasons

@@ -4,9 +4,11 @@ belong to from when (ending the previous link the day before a new one starts), 
 import datetime
 from collections import defaultdict
 
+from django.db import IntegrityError, transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ..models import Practice, PracticeCommissioner
+from ..periods import is_period_clash, overlap, period_words
 from .context import ImportContext
 from .formats.epraccur import RegisterRow
 from .outcome import Problem, Tally
@@ -14,6 +16,10 @@ from .outcome import Problem, Tally
 PRACTICE_FIELDS = ["name", "postcode", "opened_on", "closed_on", "status"]
 LINK_FIELDS = ["commissioner", "valid_from", "valid_to"]
 ONE_DAY = datetime.timedelta(days=1)
+RACE = (
+    "a practice's commissioner link saved in the portal while this file was imported clashes with it, so "
+    "nothing was written: import the file again to see which lines."
+)
 
 
 class LinkConflict(Exception):
@@ -43,7 +49,11 @@ class RegisterWriter:
     def finish(self) -> None:
         practices = {p.code: p for p in Practice.objects.filter(code__in=[row.code for row in self.rows])}
         links = defaultdict(list)
-        for link in PracticeCommissioner.objects.filter(practice__in=practices.values()).order_by("valid_from"):
+        for link in (
+            PracticeCommissioner.objects.filter(practice__in=practices.values())
+            .select_related("commissioner")
+            .order_by("valid_from")
+        ):
             links[link.practice_id].append(link)
         new_rows, changed_practices, changed_links, new_links = [], [], [], []
         for row in self.rows:
@@ -67,6 +77,15 @@ class RegisterWriter:
                 self.tally.changed += 1
             else:
                 self.tally.unchanged += 1
+        try:
+            with transaction.atomic():
+                self._write(new_rows, changed_practices, changed_links, new_links)
+        except IntegrityError as error:
+            if not is_period_clash(error):
+                raise
+            self.tally.reject_row(Problem(None, "", RACE))
+
+    def _write(self, new_rows, changed_practices, changed_links, new_links) -> None:
         history = self.context.history
         created = bulk_create_with_history([self._new_practice(row) for row in new_rows], Practice, **history)
         for practice, row in zip(created, new_rows, strict=True):
@@ -117,6 +136,21 @@ class RegisterWriter:
         if same_start:
             if (same_start.commissioner_id, same_start.valid_to) == (commissioner_id, valid_to):
                 return [], None
+            clash = next(
+                (
+                    link
+                    for link in links
+                    if link is not same_start and overlap(link.valid_from, link.valid_to, valid_from, valid_to)
+                ),
+                None,
+            )
+            if clash is not None:
+                raise LinkConflict(
+                    f"the register says the practice belongs to {row.commissioner} "
+                    f"{period_words(valid_from, valid_to)}, which overlaps the portal's link to "
+                    f"{clash.commissioner.code} {period_words(clash.valid_from, clash.valid_to)}: a practice belongs "
+                    "to one commissioner at a time, so correct its commissioner links in the admin first."
+                )
             same_start.commissioner_id, same_start.valid_to = commissioner_id, valid_to
             return [same_start], None
         if not links:

@@ -71,8 +71,8 @@ def test_it_refuses_a_period_that_overlaps_another_membership(two_localities):
         {
             "line": 2,
             "column": "valid_from",
-            "reason": "this period overlaps the practice's membership of South Bristol from 01/04/2017: "
-            "a practice is in one locality at a time.",
+            "reason": f"{member.practice} is already in South Bristol from 1 April 2017: "
+            "two localities cannot hold it on the same day.",
         }
     ]
     assert database_state() == before

@@ -94,7 +94,7 @@ def test_it_refuses_overlapping_memberships(locality, make_member_practice, bris
     clash = MembershipFactory.build(
         practice=practice, locality=LocalityFactory(commissioner=bristol), valid_from=datetime.date(2017, 12, 1)
     )
-    with pytest.raises(ValidationError, match="one locality at a time"):
+    with pytest.raises(ValidationError, match="two localities cannot hold it on the same day"):
         clash.full_clean()
 
 

@@ -1,0 +1,383 @@
+"""One locality and one commissioner per practice at a time: the forms say which practice and dates clash,
+and the database (PostgreSQL's exclusion constraints) refuses an overlap whatever code writes it."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from localities import admin_periods
+from localities.models import ImportStatus, LocalityMembership, PracticeCommissioner
+from onecare.accounts.roles import Role
+from tests.localities.factories import (
+    CommissionerFactory,
+    LocalityFactory,
+    MembershipFactory,
+    PracticeCommissionerFactory,
+    PracticeFactory,
+)
+from tests.localities.test_import_support import database_state, run_import
+
+APR_2013 = datetime.date(2013, 4, 1)
+APR_2017 = datetime.date(2017, 4, 1)
+MAR_2018 = datetime.date(2018, 3, 31)
+APR_2018 = datetime.date(2018, 4, 1)
+
+
+@pytest.fixture
+def south_bristol(bristol):
+    return LocalityFactory(code="sbris", name="South Bristol", commissioner=bristol)
+
+
+@pytest.fixture
+def woodspring(north_somerset):
+    return LocalityFactory(code="wood", name="Woodspring", commissioner=north_somerset)
+
+
+@pytest.fixture
+def southville():
+    return PracticeFactory(code="L81007", name="The Southville Surgery")
+
+
+@pytest.fixture
+def data_admin(user_factory, client):
+    user = user_factory(role=Role.DATA_ADMIN)
+    client.force_login(user)
+    return user
+
+
+SOUTHVILLE_IN_SOUTH_BRISTOL = (
+    "The Southville Surgery (L81007) is already in South Bristol from 1 April 2017: "
+    "two localities cannot hold it on the same day."
+)
+
+
+def iso(at: datetime.date | None) -> str:
+    return at.isoformat() if at else ""
+
+
+def practice_form(practice, memberships=(), links=()) -> dict:
+    """The practice admin's change form as posted: the practice, then its commissioner and membership rows
+    (dicts with the row's id for saved ones)."""
+    data = {
+        "code": practice.code,
+        "name": practice.name,
+        "postcode": practice.postcode,
+        "opened_on": iso(practice.opened_on),
+        "closed_on": iso(practice.closed_on),
+        "status": practice.status,
+        "_save": "Save",
+    }
+    for prefix, rows, holder in (
+        ("commissioner_links", links, "commissioner"),
+        ("memberships", memberships, "locality"),
+    ):
+        saved = [row for row in rows if row.get("id")]
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": str(len(rows)),
+                f"{prefix}-INITIAL_FORMS": str(len(saved)),
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+        for i, row in enumerate(rows):
+            data[f"{prefix}-{i}-id"] = str(row.get("id") or "")
+            data[f"{prefix}-{i}-practice"] = str(practice.pk)
+            data[f"{prefix}-{i}-{holder}"] = str(row[holder].pk)
+            data[f"{prefix}-{i}-valid_from"] = iso(row["valid_from"])
+            data[f"{prefix}-{i}-valid_to"] = iso(row.get("valid_to"))
+            if prefix == "memberships":
+                data[f"{prefix}-{i}-sub_locality"] = ""
+    return data
+
+
+def change_url(practice) -> str:
+    return reverse("admin:localities_practice_change", args=[practice.pk])
+
+
+# The practice admin's inlines.
+
+
+def test_the_practice_admin_refuses_two_new_memberships_that_overlap(
+    client, data_admin, southville, south_bristol, woodspring
+):
+    rows = [
+        {"locality": south_bristol, "valid_from": APR_2017},
+        {"locality": woodspring, "valid_from": APR_2018},
+    ]
+
+    response = client.post(change_url(southville), practice_form(southville, memberships=rows))
+
+    assert response.status_code == 200
+    assert SOUTHVILLE_IN_SOUTH_BRISTOL in response.content.decode()
+    assert not LocalityMembership.objects.exists()
+
+
+def test_the_practice_admin_refuses_a_new_membership_that_overlaps_a_saved_one(
+    client, data_admin, southville, south_bristol, woodspring
+):
+    saved = MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017)
+    rows = [
+        {"id": saved.pk, "locality": south_bristol, "valid_from": APR_2017},
+        {"locality": woodspring, "valid_from": APR_2018},
+    ]
+
+    response = client.post(change_url(southville), practice_form(southville, memberships=rows))
+
+    assert SOUTHVILLE_IN_SOUTH_BRISTOL in response.content.decode()
+    assert list(LocalityMembership.objects.all()) == [saved]
+
+
+def test_the_practice_admin_saves_a_move_that_ends_one_membership_the_day_before_the_next(
+    client, data_admin, southville, south_bristol, woodspring
+):
+    saved = MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017)
+    rows = [
+        {"id": saved.pk, "locality": south_bristol, "valid_from": APR_2017, "valid_to": MAR_2018},
+        {"locality": woodspring, "valid_from": APR_2018},
+    ]
+
+    response = client.post(change_url(southville), practice_form(southville, memberships=rows))
+
+    assert response.status_code == 302, response.content.decode()
+    assert [(m.locality, m.valid_from, m.valid_to) for m in southville.memberships.order_by("valid_from")] == [
+        (south_bristol, APR_2017, MAR_2018),
+        (woodspring, APR_2018, None),
+    ]
+
+
+def test_the_practice_admin_moves_the_boundary_between_two_memberships_in_one_save(
+    client, data_admin, southville, south_bristol, woodspring
+):
+    # Saved one row at a time, the first (South Bristol) would overlap the second's old dates for a moment.
+    first = MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017, valid_to=MAR_2018)
+    second = MembershipFactory(practice=southville, locality=woodspring, valid_from=APR_2018)
+    end_of_june, july = datetime.date(2018, 6, 30), datetime.date(2018, 7, 1)
+    rows = [
+        {"id": first.pk, "locality": south_bristol, "valid_from": APR_2017, "valid_to": end_of_june},
+        {"id": second.pk, "locality": woodspring, "valid_from": july},
+    ]
+
+    response = client.post(change_url(southville), practice_form(southville, memberships=rows))
+
+    assert response.status_code == 302, response.content.decode()
+    second.refresh_from_db()
+    assert second.valid_from == july
+
+
+def test_the_practice_admin_refuses_two_new_commissioner_links_that_overlap(
+    client, data_admin, southville, bristol, bnssg
+):
+    rows = [
+        {"commissioner": bristol, "valid_from": APR_2013},
+        {"commissioner": bnssg, "valid_from": APR_2018},
+    ]
+
+    response = client.post(change_url(southville), practice_form(southville, links=rows))
+
+    assert response.status_code == 200
+    assert (
+        "The Southville Surgery (L81007) already belongs to NHS Bristol CCG (11H) from 1 April 2013: "
+        "two commissioners cannot hold it on the same day."
+    ) in response.content.decode()
+    assert not PracticeCommissioner.objects.exists()
+
+
+def test_the_practice_admin_saves_commissioner_links_that_meet_at_the_merger(
+    client, data_admin, southville, bristol, bnssg
+):
+    rows = [
+        {"commissioner": bristol, "valid_from": APR_2013, "valid_to": MAR_2018},
+        {"commissioner": bnssg, "valid_from": APR_2018},
+    ]
+
+    response = client.post(change_url(southville), practice_form(southville, links=rows))
+
+    assert response.status_code == 302, response.content.decode()
+    assert southville.commissioner_links.count() == 2
+
+
+def test_a_clash_saved_by_someone_else_meanwhile_is_answered_in_words(
+    client, data_admin, southville, south_bristol, woodspring
+):
+    """The forms passed, then the database refused (another person's row arrived in between): nothing is
+    saved and the page names the clash as the forms would have."""
+    MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017)
+    real_clean = admin_periods.OneAtATimeFormSet.clean
+    calls = []
+
+    def clean_that_misses_it_once(formset):
+        calls.append(formset.prefix)
+        if len(calls) > 2:  # the first page (both inlines) was checked before the other row was saved
+            real_clean(formset)
+
+    # The saved row is left out of the formset, as if it had been saved after the page was checked.
+    rows = [{"locality": woodspring, "valid_from": APR_2018}]
+    with mock.patch.object(admin_periods.OneAtATimeFormSet, "clean", clean_that_misses_it_once):
+        response = client.post(change_url(southville), practice_form(southville, memberships=rows))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert SOUTHVILLE_IN_SOUTH_BRISTOL in page
+    assert "exclusion" not in page and "violates" not in page
+    assert southville.memberships.count() == 1
+
+
+# The standalone admins.
+
+
+def test_the_membership_admin_names_the_clash(client, data_admin, southville, south_bristol, woodspring):
+    MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017)
+
+    response = client.post(
+        reverse("admin:localities_localitymembership_add"),
+        {"practice": southville.pk, "locality": woodspring.pk, "valid_from": "2018-04-01", "valid_to": ""},
+    )
+
+    assert SOUTHVILLE_IN_SOUTH_BRISTOL in response.content.decode()
+    assert southville.memberships.count() == 1
+
+
+def test_the_commissioner_link_admin_names_the_clash(client, data_admin, southville, bristol, bnssg):
+    PracticeCommissionerFactory(practice=southville, commissioner=bristol, valid_from=APR_2013, valid_to=MAR_2018)
+
+    response = client.post(
+        reverse("admin:localities_practicecommissioner_add"),
+        {"practice": southville.pk, "commissioner": bnssg.pk, "valid_from": "2018-03-01", "valid_to": ""},
+    )
+
+    assert (
+        "The Southville Surgery (L81007) already belongs to NHS Bristol CCG (11H) from 1 April 2013 to "
+        "31 March 2018: two commissioners cannot hold it on the same day."
+    ) in response.content.decode()
+    assert southville.commissioner_links.count() == 1
+
+
+# The database.
+
+
+def test_the_database_refuses_an_overlapping_membership_written_through_the_orm(southville, south_bristol, woodspring):
+    MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017, valid_to=MAR_2018)
+
+    with pytest.raises(IntegrityError, match="membership_one_locality_at_a_time"), transaction.atomic():
+        LocalityMembership.objects.create(practice=southville, locality=woodspring, valid_from=MAR_2018)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LocalityMembership.objects.bulk_create(
+            [LocalityMembership(practice=southville, locality=woodspring, valid_from=datetime.date(2016, 4, 1))]
+        )
+    # The same locality twice is an overlap too.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LocalityMembership.objects.create(practice=southville, locality=south_bristol, valid_from=MAR_2018)
+
+    LocalityMembership.objects.create(practice=southville, locality=woodspring, valid_from=APR_2018)  # adjacent
+    assert southville.memberships.count() == 2
+
+
+def test_the_database_refuses_stretching_a_membership_over_the_next(southville, south_bristol, woodspring):
+    first = MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017, valid_to=MAR_2018)
+    MembershipFactory(practice=southville, locality=woodspring, valid_from=APR_2018)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LocalityMembership.objects.filter(pk=first.pk).update(valid_to=None)
+
+
+def test_the_database_refuses_an_overlapping_commissioner_link(southville, bristol, bnssg):
+    PracticeCommissionerFactory(practice=southville, commissioner=bristol, valid_from=APR_2013)
+
+    with pytest.raises(IntegrityError, match="practice_one_commissioner_at_a_time"), transaction.atomic():
+        PracticeCommissioner.objects.create(practice=southville, commissioner=bnssg, valid_from=APR_2018)
+
+    PracticeCommissioner.objects.filter(practice=southville).update(valid_to=MAR_2018)
+    PracticeCommissioner.objects.create(practice=southville, commissioner=bnssg, valid_from=APR_2018)  # adjacent
+    assert southville.commissioner_links.count() == 2
+
+
+def test_other_practices_may_share_dates(south_bristol):
+    for _ in range(2):
+        MembershipFactory(practice=PracticeFactory(), locality=south_bristol, valid_from=APR_2017)
+    assert south_bristol.memberships.count() == 2
+
+
+# The imports.
+
+HEADER = "practice_code,locality_code,sub_locality,valid_from,valid_to,opted_out_on,opt_out_reason"
+
+
+def template(*rows: str) -> bytes:
+    return ("\n".join([HEADER, *rows]) + "\n").encode()
+
+
+def test_the_membership_import_names_each_clashing_line_and_writes_nothing(southville, south_bristol, woodspring):
+    MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017)
+    before = database_state()
+
+    record = run_import(
+        template(
+            "L81007,wood,,2018-04-01,2018-06-30,,",
+            "L81007,wood,,2018-09-01,,,",  # clashes with South Bristol too, not with the line before
+        )
+    )
+
+    assert record.status == ImportStatus.REJECTED
+    assert record.problems == [
+        {"line": 2, "column": "valid_from", "reason": SOUTHVILLE_IN_SOUTH_BRISTOL},
+        {"line": 3, "column": "valid_from", "reason": SOUTHVILLE_IN_SOUTH_BRISTOL},
+    ]
+    assert database_state() == before
+
+
+def test_the_membership_import_ends_one_membership_and_starts_the_next_in_one_file(
+    southville, south_bristol, woodspring
+):
+    MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017)
+
+    record = run_import(template("L81007,wood,,2018-04-01,,,", "L81007,sbris,,2017-04-01,2018-03-31,,"))
+
+    assert record.status == ImportStatus.IMPORTED, record.problems
+    assert [(m.locality, m.valid_to) for m in southville.memberships.order_by("valid_from")] == [
+        (south_bristol, MAR_2018),
+        (woodspring, None),
+    ]
+
+
+def test_a_membership_saved_while_the_import_runs_is_named_and_nothing_is_written(
+    southville, south_bristol, woodspring
+):
+    from localities.importing import write_membership
+
+    real_plan = write_membership.MembershipWriter._plan
+    calls = []
+
+    def plan_then_someone_saves(writer):
+        planned = real_plan(writer)
+        if not calls:  # between the check and the write, another person puts the practice in South Bristol
+            MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017)
+        calls.append(1)
+        return planned
+
+    with mock.patch.object(write_membership.MembershipWriter, "_plan", plan_then_someone_saves):
+        record = run_import(template("L81007,wood,,2018-04-01,,,"))
+
+    assert record.status == ImportStatus.REJECTED
+    assert record.problems == [{"line": 2, "column": "valid_from", "reason": SOUTHVILLE_IN_SOUTH_BRISTOL}]
+    assert not southville.memberships.filter(locality=woodspring).exists()
+
+
+def test_the_register_import_refuses_stretching_a_link_over_the_next(bristol, bnssg):
+    from tests.localities.test_import_epraccur import register, register_line
+
+    practice = PracticeFactory(code="L81018")
+    PracticeCommissionerFactory(practice=practice, commissioner=bristol, valid_from=APR_2013, valid_to=MAR_2018)
+    PracticeCommissionerFactory(practice=practice, commissioner=bnssg, valid_from=APR_2018)
+    CommissionerFactory(code="12A", name="NHS South Gloucestershire CCG", valid_to=MAR_2018)
+    before = database_state()
+
+    # The register says the practice has belonged to 11H since 2013 and never left.
+    record = run_import(register(register_line(code="L81018", commissioner="11H", joined="20130401")))
+
+    assert record.status == ImportStatus.REJECTED
+    assert "a practice belongs to one commissioner at a time" in record.problems[0]["reason"]
+    assert database_state() == before
