@@ -36,7 +36,7 @@ from funding.payment_runs import (
     payment_run_lock,
     payment_run_mark_paid,
 )
-from funding.release_transitions import ReleaseTransitionNotAllowed, release_approve
+from funding.release_transitions import ReleaseTransitionNotAllowed, release_approve, release_authorise
 from funding.transitions import TransitionNotAllowed, evidence_accept
 from onecare.accounts.roles import Role
 from onecare.ballots.models import Answer, Vote
@@ -146,6 +146,25 @@ def test_two_approvals_at_once_one_is_told_someone_else_approved(proposed):
     assert ReleaseTransition.objects.filter(release=release, to_state=ReleaseState.APPROVED).count() == 1
     assert f"{release.reference} was approved by someone else" in message
     no_database_text(message)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_authorisations_at_once_one_is_told_someone_else_authorised(proposed, bnssg):
+    release_approve(proposed.release, actor=proposed.approvers[0])
+    first, second = [UserFactory(role=Role.FINANCE_APPROVER, commissioner=bnssg) for _ in range(2)]
+
+    message = one_won(
+        at_once(
+            lambda: release_authorise(Release(pk=proposed.release.pk), actor=first),
+            lambda: release_authorise(Release(pk=proposed.release.pk), actor=second),
+        ),
+        ReleaseTransitionNotAllowed,
+    )
+
+    release = Release.objects.get(pk=proposed.release.pk)
+    assert release.state == ReleaseState.AUTHORISED
+    assert ReleaseTransition.objects.filter(release=release, to_state=ReleaseState.AUTHORISED).count() == 1
+    assert f"{release.reference} was authorised by someone else" in message
 
 
 @pytest.mark.django_db(transaction=True)
