@@ -8,7 +8,6 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from localities import admin_periods
 from localities.models import ImportStatus, LocalityMembership, PracticeCommissioner
 from onecare.accounts.roles import Role
 from tests.localities.factories import (
@@ -205,6 +204,8 @@ def test_a_clash_saved_by_someone_else_meanwhile_is_answered_in_words(
 ):
     """The forms passed, then the database refused (another person's row arrived in between): nothing is
     saved and the page names the clash as the forms would have."""
+    from localities import admin_periods
+
     MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017)
     real_clean = admin_periods.OneAtATimeFormSet.clean
     calls = []
