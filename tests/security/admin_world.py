@@ -14,13 +14,16 @@ from django.utils import timezone
 
 from funding.evaluation import evaluate_milestones
 from funding.models import EvaluationRequest, PaymentRun, Release, SentReminder, Tranche
+from funding.rule_changes import rule_change_propose
 from improved_access.models import ActivityReturn, QuarterAssessment
 from localities.models import ImportRecord, LocalityVehicle
+from onecare.accounts.roles import Role
 from onecare.ballots.models import Decision
 from onecare.outbox.models import UnsentTask
 from tests.funding.factories import TransitionFactory
 from tests.improved_access.factories import PlanFactory
 from tests.localities.factories import VehicleFactory
+from tests.onecare.factories import UserFactory
 
 from .world import build_world
 
@@ -50,7 +53,7 @@ def build_admin_world():
     for side in (world.own, world.other):
         _side_records(side, finance)
     # T1 opens when a locality joins: both sides have a vehicle and member practices.
-    Tranche.objects.create(
+    tranche = Tranche.objects.create(
         scheme=world.own.item.phase.scheme,
         code="T1",
         name="On joining",
@@ -58,6 +61,9 @@ def build_admin_world():
         opens_on_joining=True,
         reference_date=datetime.date(2017, 4, 1),
     )
+    # A change to it proposed by another commissioner, waiting for approval (funding.rule_changes).
+    proposer = UserFactory(role=Role.COMMISSIONER, commissioner=world.own.locality.commissioner)
+    rule_change_propose(tranche, {"name": "On joining the scheme"}, actor=proposer)
     # Two evaluations, so that each side has one of its own: the other side joins after the first.
     vehicle = LocalityVehicle.objects.get(locality=world.other.locality)
     vehicle.delete()

@@ -30,7 +30,11 @@ COLUMNS = ["anonymous", "commissioner", "finance", "manager", "lead", "data-admi
 COLUMN_OF = dict(zip(PEOPLE, COLUMNS, strict=True))
 LOGIN_URLS = ("/accounts/login/", "/admin/login/")
 # Values for the parameters of custom admin URLs.
-PARAMETERS = {"step": {"funding.release": "approve", "funding.paymentrun": "lock"}, "format": "csv", "kind": "csv"}
+PARAMETERS = {
+    "step": {"funding.release": "approve", "funding.paymentrun": "lock", "funding.rulechange": "approve"},
+    "format": "csv",
+    "kind": "csv",
+}
 
 # fmt: off
 ADMIN_MATRIX = """
@@ -246,6 +250,21 @@ admin:funding_paymentrun_history                          login     200/404     
 admin:funding_paymentrun_delete                           login     403             403             login   login 403        403     login
 admin:funding_paymentrun_change                           login     200/404;403/404 200/404;403/404 login   login 200;403    403     login
 admin/funding/paymentrun/<path:object_id>/                login     302             302             login   login 302        302     login
+admin:funding_delegatedlimit_simple_history               login     404;405         404;405         login   login 404;405    404;405 login
+admin:funding_delegatedlimit_changelist                   login     200             200             login   login 403        403     login
+admin:funding_delegatedlimit_add                          login     403             403             login   login 403        403     login
+admin:funding_delegatedlimit_history                      login     200             200             login   login 403        403     login
+admin:funding_delegatedlimit_delete                       login     403             403             login   login 403        403     login
+admin:funding_delegatedlimit_change                       login     200;403         200             login   login 403        403     login
+admin/funding/delegatedlimit/<path:object_id>/            login     302             302             login   login 302        302     login
+admin:funding_rulechange_decide                           login     200             200             login   login 403        403     login
+admin:funding_rulechange_simple_history                   login     200;405         200;405         login   login 403;405    403;405 login
+admin:funding_rulechange_changelist                       login     200             200             login   login 403        403     login
+admin:funding_rulechange_add                              login     403             403             login   login 403        403     login
+admin:funding_rulechange_history                          login     200             200             login   login 403        403     login
+admin:funding_rulechange_delete                           login     403             403             login   login 403        403     login
+admin:funding_rulechange_change                           login     200;403         200;403         login   login 403        403     login
+admin/funding/rulechange/<path:object_id>/                login     302             302             login   login 302        302     login
 admin:improved_access_compliancerule_simple_history       login     200;405         403;405         login   login 403;405    403;405 login
 admin:improved_access_compliancerule_changelist           login     200             403             login   login 403        403     login
 admin:improved_access_compliancerule_add                  login     200             403             login   login 403        403     login
