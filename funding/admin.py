@@ -98,5 +98,5 @@ class EvaluationRequestAdmin(ReadOnlyAdmin):
     list_display = ["locality", "evidence", "requested_at", "consumed_at"]
 
 
-# Tranches and releases, then payment runs (which add an action to the releases list).
+# Tranches and releases, then payment runs (which add an action to the releases list), then proposed rule changes.
 from . import admin_payment_runs, admin_releases, admin_rules  # noqa: E402,F401

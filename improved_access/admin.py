@@ -1,4 +1,5 @@
-"""The IA rules and payment terms are edited here (thresholds, start dates); plans are edited in the portal."""
+"""The IA rules and payment terms: a change is proposed here and takes effect when another commissioner approves it
+(funding.admin_rules); plans are edited in the portal."""
 
 from django.contrib import admin
 
