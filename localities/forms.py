@@ -168,3 +168,48 @@ class OptOutForm(forms.Form):
         help_text="The locality is still funded for the practice's patients and decides how to serve them.",
         error_messages={"required": "Give the reason the practice opted out."},
     )
+
+
+class MembershipAddForm(forms.Form):
+    practice = forms.ModelChoiceField(
+        label="Practice",
+        queryset=Practice.objects.none(),
+        empty_label="Choose a practice",
+        help_text="A practice is in one locality at a time.",
+        error_messages={
+            "required": "Choose the practice that joins the locality.",
+            "invalid_choice": "Choose one of the practices of this locality's commissioners.",
+        },
+    )
+    valid_from = date_field("Date it joins", missing="Enter the date the practice joins the locality.")
+    valid_to = date_field(
+        "Last day in the locality",
+        required=False,
+        help_text="Leave blank while it stays. For example, 2019-03-31.",
+    )
+
+    def __init__(self, *args, locality: Locality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practice"].queryset = practices_of_the_area(locality)
+        self.fields["practice"].label_from_instance = lambda practice: f"{practice.name} ({practice.code})"
+
+
+def practices_of_the_area(locality: Locality):
+    """The practices ever commissioned by the locality's CCG, the bodies merged with it, or its successor."""
+    top, seen = locality.commissioner, set()
+    while top.successor_id is not None and top.successor_id not in seen:
+        seen.add(top.pk)
+        top = top.successor
+    return (
+        Practice.objects.filter(commissioner_links__commissioner_id__in=top.lineage_ids())
+        .distinct()
+        .order_by("name", "code")
+    )
+
+
+class MembershipEndForm(forms.Form):
+    valid_to = date_field(
+        "Last day in the locality",
+        missing="Enter the practice's last day in the locality.",
+        help_text="The practice leaves at the end of this day. For example, 2019-03-31.",
+    )

@@ -10,13 +10,14 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import visible_localities
 
 from .models import Locality, LocalityMembership, LocalityVehicle, Practice, Representative, SubLocality
+from .periods import is_period_clash, membership_clash, membership_period
 
 Answer = tuple[bool, str]
 
@@ -274,3 +275,102 @@ def membership_opt_back_in(membership: LocalityMembership, *, actor) -> Locality
         locked.opt_out_reason = ""
         _save(locked, actor=actor, reason="Opt-out withdrawn")
     return locked
+
+
+# Which practices are in the locality: this decides which locality is paid for their patients.
+
+
+def can_change_membership(user, locality: Locality) -> Answer:
+    """A commissioner of the CCG the locality was formed under (or its successor): the locality's lead may not
+    change which practices it is paid for."""
+    if not (user.is_authenticated and user.is_active):
+        return False, "Sign in to change the locality's practices."
+    if (
+        user.has_role(Role.COMMISSIONER)
+        and user.commissioner_id
+        and locality.commissioner_id in user.commissioner.lineage_ids()
+    ):
+        return True, ""
+    return False, "Only the locality's commissioners can change which practices are in it."
+
+
+def _require_membership_change(actor, locality: Locality) -> None:
+    allowed, reason = can_change_membership(actor, locality)
+    if not allowed:
+        raise GovernanceNotAllowed(reason)
+
+
+def _clash_in_words(membership: LocalityMembership, write):
+    """Run `write` (which saves `membership` in its own transaction); if the database refuses the dates (a
+    membership of the same practice saved a moment before), raise the forms' words instead of its text."""
+    try:
+        return write()
+    except IntegrityError as error:
+        if not is_period_clash(error):
+            raise
+        clash = membership.overlapping(membership.practice.memberships.select_related("locality"))
+        clash = clash.order_by("valid_from").first()
+        if clash is None:
+            raise ValidationError(
+                f"{membership.practice} was put in another locality for some of these dates a moment ago: "
+                "look at its memberships and try again."
+            ) from error
+        raise ValidationError(membership_clash(membership.practice, membership_period(clash))) from error
+
+
+def membership_add(
+    locality: Locality,
+    *,
+    actor,
+    practice: Practice,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None = None,
+) -> LocalityMembership:
+    """Put a practice in the locality from a date (to a last day, if given). A practice is in one locality at a
+    time: dates that overlap any of its memberships, in this locality or another, are refused with both named.
+    Adding the same membership again returns it."""
+    _require_membership_change(actor, locality)
+    membership = LocalityMembership(practice=practice, locality=locality, valid_from=valid_from, valid_to=valid_to)
+
+    def write() -> LocalityMembership:
+        with transaction.atomic():
+            # One practice's memberships change one at a time, whichever locality is changing them.
+            Practice.objects.select_for_update().filter(pk=practice.pk).first()
+            same = LocalityMembership.objects.filter(
+                practice=practice, locality=locality, valid_from=valid_from, valid_to=valid_to
+            ).first()
+            if same is not None:
+                return same
+            # The overlap check names the clash; a second row with the same start is always one.
+            membership.full_clean(validate_constraints=False)
+            _save(membership, actor=actor, reason=f"Joined {locality.name}", clean=False)
+        return membership
+
+    return _clash_in_words(membership, write)
+
+
+def membership_end(membership: LocalityMembership, *, actor, valid_to: datetime.date) -> LocalityMembership:
+    """End a practice's membership of the locality on a day (its last day in it, inclusive)."""
+    _require_membership_change(actor, membership.locality)
+
+    def write() -> LocalityMembership:
+        with transaction.atomic():
+            Practice.objects.select_for_update().filter(pk=membership.practice_id).first()
+            locked = _locked_membership(membership)
+            if locked.valid_to == valid_to:
+                return locked
+            if locked.valid_to is not None:
+                raise ValidationError({"valid_to": f"This membership already ended on {long_date(locked.valid_to)}."})
+            if locked.opted_out_on is not None and locked.opted_out_on > valid_to:
+                raise ValidationError(
+                    {
+                        "valid_to": f"The practice opted out on {long_date(locked.opted_out_on)}, after this date: "
+                        "the membership must last until its opt-out."
+                    }
+                )
+            locked.valid_to = valid_to
+            _save(locked, actor=actor, reason=f"Left {locked.locality.name}")
+        membership.valid_to = valid_to
+        return locked
+
+    return _clash_in_words(membership, write)

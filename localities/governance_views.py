@@ -16,6 +16,8 @@ from onecare.accounts.scoping import get_locality_for_user, today
 
 from . import governance
 from .forms import (
+    MembershipAddForm,
+    MembershipEndForm,
     MembershipSubLocalityForm,
     OptOutForm,
     RepresentativeEndForm,
@@ -31,6 +33,15 @@ def get_editable_locality(user, code: str) -> Locality:
     """The locality if the user may record its governance; 404 if they cannot see it, 403 if they can only read."""
     locality = get_locality_for_user(user, code)
     allowed, reason = governance.can_record_governance(user, locality)
+    if not allowed:
+        raise PermissionDenied(reason)
+    return locality
+
+
+def get_membership_locality(user, code: str) -> Locality:
+    """The locality if the user may change which practices are in it; 404 if they cannot see it, else 403."""
+    locality = get_locality_for_user(user, code)
+    allowed, reason = governance.can_change_membership(user, locality)
     if not allowed:
         raise PermissionDenied(reason)
     return locality
@@ -65,6 +76,7 @@ def summary(request: HttpRequest, code: str) -> HttpResponse:
         {
             "locality": locality,
             "can_edit": can_edit,
+            "can_change_members": governance.can_change_membership(request.user, locality)[0],
             "vehicle": LocalityVehicle.objects.filter(locality=locality).first(),
             "representatives": list(
                 locality.representatives.select_related("practice").order_by("role", "-valid_from", "name")
@@ -253,6 +265,40 @@ def membership_opt_back_in(request: HttpRequest, code: str, pk: int) -> HttpResp
         template="localities/governance/opt_back_in.html",
         heading=f"Withdraw {membership.practice.name}'s opt-out",
         success=f"{membership.practice.name}'s opt-out has been withdrawn.",
+        anchor="practices",
+        context={"membership": membership},
+    )
+
+
+@login_required
+def membership_add(request: HttpRequest, code: str) -> HttpResponse:
+    locality = get_membership_locality(request.user, code)
+    form = MembershipAddForm(posted(request), locality=locality)
+    return _form_page(
+        request,
+        locality=locality,
+        form=form,
+        change=lambda data: governance.membership_add(locality, actor=request.user, **data),
+        template="localities/governance/membership_add.html",
+        heading="Add a practice",
+        success="The practice has been added to the locality.",
+        anchor="practices",
+    )
+
+
+@login_required
+def membership_end(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    locality = get_membership_locality(request.user, code)
+    membership = get_membership(locality, pk)
+    form = MembershipEndForm(posted(request))
+    return _form_page(
+        request,
+        locality=locality,
+        form=form,
+        change=lambda data: governance.membership_end(membership, actor=request.user, **data),
+        template="localities/governance/membership_end.html",
+        heading=f"End {membership.practice.name}'s membership",
+        success=f"{membership.practice.name}'s membership has been ended.",
         anchor="practices",
         context={"membership": membership},
     )

@@ -24,6 +24,12 @@ urlpatterns = [
         governance_views.sub_locality_rename,
         name="sub-locality-rename",
     ),
+    path("<slug:code>/governance/practices/add/", governance_views.membership_add, name="membership-add"),
+    path(
+        "<slug:code>/governance/practices/<int:pk>/end/",
+        governance_views.membership_end,
+        name="membership-end",
+    ),
     path(
         "<slug:code>/governance/practices/<int:pk>/sub-locality/",
         governance_views.membership_sub_locality,

@@ -5,6 +5,7 @@ import datetime
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -382,3 +383,76 @@ def test_the_register_import_refuses_stretching_a_link_over_the_next(bristol, bn
     assert record.status == ImportStatus.REJECTED
     assert "a practice belongs to one commissioner at a time" in record.problems[0]["reason"]
     assert database_state() == before
+
+
+# The governance pages: a locality's commissioners add a practice or end its membership.
+
+
+@pytest.fixture
+def commissioner(user_factory, client, bnssg):
+    user = user_factory(role=Role.COMMISSIONER, commissioner=bnssg)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def southville_in_south_bristol(southville, south_bristol, bristol):
+    PracticeCommissionerFactory(practice=southville, commissioner=bristol)
+    return MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017)
+
+
+def test_the_governance_page_names_the_clash_and_adds_nothing(
+    client, commissioner, southville_in_south_bristol, southville, woodspring
+):
+    url = reverse("localities:membership-add", args=[woodspring.code])
+    assert "The Southville Surgery (L81007)" in client.get(url).content.decode()
+
+    response = client.post(url, {"practice": southville.pk, "valid_from": "2018-04-01", "valid_to": ""})
+
+    assert response.status_code == 200
+    assert SOUTHVILLE_IN_SOUTH_BRISTOL in response.content.decode()
+    assert list(southville.memberships.all()) == [southville_in_south_bristol]
+
+
+def test_the_governance_pages_move_a_practice_from_one_locality_to_the_next(
+    client, commissioner, southville_in_south_bristol, southville, south_bristol, woodspring
+):
+    end = reverse("localities:membership-end", args=[south_bristol.code, southville_in_south_bristol.pk])
+    assert client.post(end, {"valid_to": "2018-03-31"}).status_code == 302
+
+    add = reverse("localities:membership-add", args=[woodspring.code])
+    response = client.post(add, {"practice": southville.pk, "valid_from": "2018-04-01", "valid_to": ""})
+
+    assert response.status_code == 302, response.content.decode()
+    assert [(m.locality, m.valid_to) for m in southville.memberships.order_by("valid_from")] == [
+        (south_bristol, MAR_2018),
+        (woodspring, None),
+    ]
+    assert southville.memberships.get(locality=woodspring).history.get().history_user == commissioner
+
+
+def test_a_clash_saved_meanwhile_on_the_governance_page_is_named(
+    southville_in_south_bristol, southville, woodspring, commissioner
+):
+    from localities import governance
+
+    # The check sees no other membership (as if it ran before the other was saved); the database does.
+    with (
+        mock.patch.object(LocalityMembership, "overlaps_checked_elsewhere", True),
+        pytest.raises(ValidationError) as refused,
+    ):
+        governance.membership_add(woodspring, actor=commissioner, practice=southville, valid_from=APR_2018)
+
+    assert refused.value.messages == [SOUTHVILLE_IN_SOUTH_BRISTOL]
+    assert southville.memberships.count() == 1
+
+
+def test_the_locality_lead_cannot_change_which_practices_are_in_it(
+    client, user_factory, southville_in_south_bristol, south_bristol
+):
+    client.force_login(user_factory(role=Role.LOCALITY_LEAD, locality=south_bristol))
+
+    assert client.get(reverse("localities:membership-add", args=[south_bristol.code])).status_code == 403
+    assert (
+        "Add a practice" not in client.get(reverse("localities:governance", args=[south_bristol.code])).content.decode()
+    )

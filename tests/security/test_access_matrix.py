@@ -46,6 +46,8 @@ localities:representative-add           login     200/404      403/404 403/404 2
 localities:representative-end           login     200/404      403/404 403/404 200/404 403        404     404
 localities:sub-locality-add             login     200/404      403/404 403/404 200/404 403        404     404
 localities:sub-locality-rename          login     200/404      403/404 403/404 200/404 403        404     404
+localities:membership-add               login     200/404      403/404 403/404 403/404 403        404     404
+localities:membership-end               login     200/404      403/404 403/404 403/404 403        404     404
 localities:membership-sub-locality      login     200/404      403/404 403/404 200/404 403        404     404
 localities:membership-opt-out           login     200/404      403/404 403/404 200/404 403        404     404
 localities:membership-opt-back-in       login     200/404      403/404 403/404 200/404 403        404     404
@@ -152,6 +154,7 @@ def locality_code(world, side):
 KWARGS: dict[str, Callable] = {
     "localities:representative-end": lambda w, s: {"code": s.locality.code, "pk": s.representative.pk},
     "localities:sub-locality-rename": lambda w, s: {"code": s.locality.code, "pk": s.sub_locality.pk},
+    "localities:membership-end": lambda w, s: {"code": s.locality.code, "pk": s.membership.pk},
     "localities:membership-sub-locality": lambda w, s: {"code": s.locality.code, "pk": s.membership.pk},
     "localities:membership-opt-out": lambda w, s: {"code": s.locality.code, "pk": s.membership.pk},
     "localities:membership-opt-back-in": lambda w, s: {"code": s.locality.code, "pk": s.membership.pk},
