@@ -39,6 +39,12 @@ class SchemeAdmin(AuditedAdmin):
     list_display = ["name", "code", "active"]
     inlines = [PhaseInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Switching a scheme off stops its money, and its rate per head bounds its tranches: neither is one
+        # person's edit (the rate changes by a reviewed data migration; see funding/MONEY.md).
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "active", "rate_per_head"] if obj is not None else fields
+
 
 @admin.register(Phase)
 class PhaseAdmin(AuditedAdmin):

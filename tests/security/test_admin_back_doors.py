@@ -171,3 +171,16 @@ def test_no_role_but_the_superuser_reaches_the_third_party_admins(client):
         sign_in(client, world, role)
         for url in ("admin:accounts_user_changelist", "admin:auth_group_changelist"):
             assert client.get(reverse(url)).status_code == 403, (role, url)
+
+
+def test_a_scheme_cannot_be_switched_off_in_its_admin_form(client):
+    world = build_admin_world()
+    scheme = world.own.item.phase.scheme
+    sign_in(client, world, Role.COMMISSIONER)
+    url = reverse("admin:funding_scheme_change", args=[scheme.pk])
+    form = client.get(url).context["adminform"].form
+    assert "active" not in form.fields
+    data = {"code": scheme.code, "name": "Renamed scheme", "phases-TOTAL_FORMS": "0", "phases-INITIAL_FORMS": "0"}
+    client.post(url, data)
+    scheme.refresh_from_db()
+    assert scheme.active
