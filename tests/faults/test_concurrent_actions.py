@@ -28,6 +28,7 @@ from funding.models import (
     Release,
     ReleaseState,
     ReleaseTransition,
+    ScheduleLine,
 )
 from funding.payment_runs import (
     PaymentRunNotAllowed,
@@ -185,6 +186,25 @@ def test_two_approvals_at_once_in_the_admin_answer_with_a_message(proposed):
     assert texts[1].startswith(f"{release.reference}: {release.reference} was approved by someone else")
     no_database_text(texts[1])
     assert ReleaseTransition.objects.filter(release=release, to_state=ReleaseState.APPROVED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_locking_a_run_twice_at_once_freezes_one_schedule(authorised, bnssg):
+    first, second = authorised.finance
+    run = payment_run_create(bnssg, actor=first, name="June 2018")
+    payment_run_add(run, authorised.releases, actor=first)
+
+    message = one_won(
+        at_once(
+            lambda: payment_run_lock(PaymentRun(pk=run.pk), actor=first),
+            lambda: payment_run_lock(PaymentRun(pk=run.pk), actor=second),
+        ),
+        PaymentRunNotAllowed,
+    )
+
+    assert f"Payment run {run.pk} was locked by someone else" in message
+    assert PaymentRun.objects.get(pk=run.pk).state == PaymentRunState.LOCKED
+    assert ScheduleLine.objects.filter(payment_run=run).count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
