@@ -25,7 +25,6 @@ from .models import (
     Release,
     ReleaseKind,
     ReleaseState,
-    ReleaseTransition,
     Tranche,
 )
 from .money import ZERO, to_pence
@@ -115,13 +114,14 @@ def money_by_ccg(localities: QuerySet[Locality], today: datetime.date) -> tuple[
 
 
 def paid_over_time(localities: QuerySet[Locality]) -> list[dict]:
-    """Money paid per month (by the day it was marked paid), with the running total, in one query."""
+    """Money paid per month (by the day finance says the money left: Release.paid_on), with the running total,
+    in one query."""
     months = (
-        ReleaseTransition.objects.filter(to_state=ReleaseState.PAID, release__locality__in=localities)
-        .exclude(release__tranche__scheme__code__in=SEPARATE_SCHEMES)
-        .annotate(month=TruncMonth("at"))
+        Release.objects.filter(state=ReleaseState.PAID, locality__in=localities)
+        .exclude(tranche__scheme__code__in=SEPARATE_SCHEMES)
+        .annotate(month=TruncMonth("paid_on"))
         .values("month")
-        .annotate(paid=Coalesce(Sum("release__amount"), ZERO))
+        .annotate(paid=Coalesce(Sum("amount"), ZERO))
         .order_by("month")
     )
     rows, running = [], ZERO
