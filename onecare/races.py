@@ -12,6 +12,7 @@ No database text reaches the person: the message is the caller's; the original e
 for the logs.
 """
 
+import sqlite3
 from collections.abc import Callable
 from contextlib import contextmanager
 
@@ -50,7 +51,10 @@ def is_lost_race(error: BaseException) -> bool:
 
 
 def is_refused(error: BaseException) -> bool:
-    return isinstance(error, IntegrityError) and sqlstate(error).startswith(REFUSED_SQLSTATE_CLASS)
+    """A constraint or trigger refused the write: class 23 on PostgreSQL; any integrity error on SQLite."""
+    if not isinstance(error, IntegrityError):
+        return False
+    return sqlstate(error).startswith(REFUSED_SQLSTATE_CLASS) or isinstance(error.__cause__, sqlite3.IntegrityError)
 
 
 @contextmanager
@@ -71,7 +75,7 @@ def lost_race(error_class: type[Exception], message: str | Callable[[], str], re
         raise
 
 
-def wait_no_longer(using=None) -> None:
+def wait_no_longer() -> None:
     """Inside a transition's transaction: wait at most LOCK_TIMEOUT for a row lock (PostgreSQL), then give up.
 
     The limit lasts to the end of the transaction (SET LOCAL); its timeout is answered by lost_race.
