@@ -65,6 +65,26 @@ class OneAtATimeFormSet(BaseInlineFormSet):
                 blamed.add(id(form))
                 form.add_error(None, self.message(self.instance, other))
 
+    def save_existing_objects(self, commit=True):
+        # SQLite's triggers check each row as it is written (PostgreSQL's constraints wait for the end, see
+        # ClashAnsweredInWords): rows that give up days go first, so moving the day one membership hands over
+        # to the next does not clash half-way.
+        initial = self.initial_form_count()
+        self.forms[:initial] = sorted(self.forms[:initial], key=self._takes_days)
+        return super().save_existing_objects(commit)
+
+    @staticmethod
+    def _takes_days(form) -> bool:
+        """Whether a saved row's new period covers a day its old one did not."""
+        data = getattr(form, "cleaned_data", None) or {}
+        old_from, old_to = form.initial.get("valid_from"), form.initial.get("valid_to")
+        new_from, new_to = data.get("valid_from", old_from), data.get("valid_to", old_to)
+        if None in (old_from, new_from):
+            return True
+        starts_earlier = new_from < old_from
+        ends_later = old_to is not None and (new_to is None or new_to > old_to)
+        return starts_earlier or ends_later
+
     @staticmethod
     def _at_fault(earlier: Period, later: Period):
         """The form to show the clash on (a changed row, the later one first) and the row it clashes with."""
