@@ -138,7 +138,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     }
     queue = Evidence.objects.filter(locality__in=localities).exclude(status=EvidenceStatus.NOT_STARTED)
     if chosen["locality"]:
-        queue = queue.filter(locality__code=chosen["locality"])
+        # Only a code the page offers reaches the database (a NUL byte in the query string is a 500 there).
+        known = chosen["locality"] in {locality.code for locality in localities}
+        queue = queue.filter(locality__code=chosen["locality"]) if known else queue.none()
     if chosen["phase"].isdigit():
         queue = queue.filter(item__phase_id=int(chosen["phase"]))
     if chosen["status"] in EvidenceStatus.values:
