@@ -456,3 +456,19 @@ def test_the_locality_lead_cannot_change_which_practices_are_in_it(
     assert (
         "Add a practice" not in client.get(reverse("localities:governance", args=[south_bristol.code])).content.decode()
     )
+
+
+def test_the_migration_names_the_overlaps_a_database_already_holds(southville, south_bristol, woodspring):
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("localities.migrations.0005_one_locality_at_a_time")
+    expected = "L81007: South Bristol from 2017-04-01 and Woodspring from 2018-04-01"
+    with pytest.raises(RuntimeError, match=expected), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS membership_one_locality_at_a_time DEFERRED")
+        MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017)
+        MembershipFactory(practice=southville, locality=woodspring, valid_from=APR_2018)
+        migration.refuse_existing_overlaps(apps, None)
