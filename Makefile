@@ -12,6 +12,7 @@ setup:
 	scripts/setup
 
 run: setup
+	# DEBUG is off unless DJANGO_DEBUG=true; WhiteNoise (onecare/settings/local.py) serves the static files.
 	.venv/bin/python manage.py runserver 127.0.0.1:8000
 
 test:

@@ -1,5 +1,6 @@
 """The navigation each role sees in the page header."""
 
+from django.db import DatabaseError
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -8,6 +9,14 @@ from .scoping import home_locality
 
 
 def navigation(request: HttpRequest) -> dict:
+    try:
+        return _navigation(request)
+    except DatabaseError:
+        # The error pages render with this context too: a database that fails must not turn a 404 into a 500.
+        return {"nav_links": []}
+
+
+def _navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_links": []}
