@@ -4,7 +4,7 @@ from localities.models import Locality, LocalityMembership
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import today, visible_localities
 
-from .models import Evidence
+from .models import ChecklistItem, Evidence
 from .workflow import TRANSITIONS
 
 Answer = tuple[bool, str]
@@ -31,9 +31,36 @@ def can_review_locality(user, locality: Locality) -> bool:
     return user.has_role(*TRANSITIONS["accept"].roles) and visible_localities(user).filter(pk=locality.pk).exists()
 
 
+def plan_phase_of(evidence: Evidence) -> int | None:
+    """The Improved Access phase whose plan is this evidence (item 1.7: 1, item 2.4: 2), else None (one query)."""
+    from improved_access.models import LTS_SCHEME, PLAN_ITEMS
+
+    numbers = {number: phase for phase, number in PLAN_ITEMS.items()}
+    number = (
+        ChecklistItem.objects.filter(pk=evidence.item_id, phase__scheme__code=LTS_SCHEME, number__in=numbers)
+        .values_list("number", flat=True)
+        .first()
+    )
+    return int(numbers[number]) if number else None
+
+
+def evidenced_elsewhere(evidence: Evidence) -> str:
+    """Why the evidence cannot be written or reviewed on its own ('' if it can): it is an Improved Access plan."""
+    phase = plan_phase_of(evidence)
+    if phase is None:
+        return ""
+    return (
+        f"The evidence for this item is the locality's Improved Access phase {phase} plan: it is submitted, "
+        "accepted and returned on the plan's page, and this item follows it."
+    )
+
+
 def can_write(user, evidence: Evidence, transition: str) -> Answer:
     if not user.has_role(*TRANSITIONS[transition].roles) or not works_in(user, evidence.locality):
         return False, "Only the locality's practice managers and leads can change its evidence."
+    elsewhere = evidenced_elsewhere(evidence)
+    if elsewhere:
+        return False, elsewhere
     if evidence.status not in TRANSITIONS[transition].sources:
         return False, f"Evidence that is {evidence.get_status_display().lower()} cannot be changed."
     return True, ""
@@ -51,6 +78,9 @@ def can_review(user, evidence: Evidence) -> Answer:
     """Accept or return: a commissioner of the locality's CCG lineage, never the person who submitted it."""
     if not can_review_locality(user, evidence.locality):
         return False, "Only a commissioner for this locality can review its evidence."
+    elsewhere = evidenced_elsewhere(evidence)
+    if elsewhere:
+        return False, elsewhere
     if evidence.submitted_by_id == user.pk:
         return False, "You cannot review evidence you submitted."
     if evidence.status not in TRANSITIONS["accept"].sources:

@@ -59,7 +59,7 @@ RULES = {
     ),
     "improved_access.compliancerule": RuleKind(
         "Improved Access rule",
-        ("kind", "applies_from", "threshold", "evening_starts_at", "active", "note"),
+        ("kind", "applies_from", "threshold", "evening_starts_at", "basis", "active", "note"),
         Role.COMMISSIONER,
     ),
     "improved_access.paymentterms": RuleKind(

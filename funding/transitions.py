@@ -203,3 +203,38 @@ def evidence_return(evidence: Evidence, *, actor, reason: str) -> Evidence:
 
         enqueue_on_commit(evidence_reviewed_notify, evidence.pk)
     return evidence
+
+
+def evidence_follow(
+    locality: Locality, item: ChecklistItem, *, to: EvidenceStatus, actor, statement: str, reason: str = ""
+) -> Evidence:
+    """The evidence of an item that is another record takes that record's review: the Improved Access plan is the
+    evidence for items 1.7 and 2.4 (improved_access.transitions calls this inside the plan's transaction).
+
+    Not a review of its own (permissions.evidenced_elsewhere refuses those): the same status, person and time as
+    the plan's, and the same record of it (EvidenceTransition, history); an acceptance asks payments to evaluate the
+    locality's milestones as evidence_accept does. Returns quietly when the evidence is already in that state.
+    """
+    now = timezone.now()
+    evidence = _locked(locality, item)
+    if evidence.status == to:
+        return evidence
+    evidence.statement = statement
+    if to == EvidenceStatus.SUBMITTED:
+        evidence.submitted_by, evidence.submitted_at = actor, now
+        evidence.return_reason = ""
+    elif to in (EvidenceStatus.ACCEPTED, EvidenceStatus.RETURNED):
+        evidence.reviewed_by, evidence.reviewed_at = actor, now
+        evidence.return_reason = reason if to == EvidenceStatus.RETURNED else ""
+    _record(evidence, to=to, actor=actor, at=now, reason=reason)
+    if to == EvidenceStatus.ACCEPTED:
+        EvaluationRequest.objects.create(locality=locality, evidence=evidence, requested_by=actor, requested_at=now)
+        from .tasks import evaluate_milestones
+
+        enqueue_on_commit(
+            evaluate_milestones,
+            triggered_by_id=actor.pk,
+            trigger=f"evidence {evidence.pk} accepted",
+            evidence_id=evidence.pk,
+        )
+    return evidence

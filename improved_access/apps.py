@@ -1,19 +1,12 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
-
-
-def _defaults_ensure(sender, **kwargs) -> None:
-    from .models import defaults_ensure
-
-    defaults_ensure()
 
 
 class ImprovedAccessConfig(AppConfig):
-    """Improved Access: plans, session timetables, compliance rules and quarterly payments."""
+    """Improved Access: plans, session timetables, compliance rules and quarterly payments.
+
+    The national rules and payment terms are seeded once, by the data migration 0004 (not after every migrate:
+    a re-seed would undo a rule change approved in the admin).
+    """
 
     name = "improved_access"
     verbose_name = "Improved Access"
-
-    def ready(self) -> None:
-        # After every migrate (and every flush in tests): the national rules exist, and admin edits stay.
-        post_migrate.connect(_defaults_ensure, sender=self)

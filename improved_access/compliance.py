@@ -3,7 +3,10 @@
 Evenings count the time covered by at least one session after the evening start (parallel sessions do
 not add up: the requirement is hours of provision); capacity counts every session's minutes (parallel
 clinicians do add capacity). The timetable is the sessions valid on the day of the plan in force then
-(the locality's latest plan started by that day); the population is the weighted population on the day.
+(the locality's latest plan started by that day); the capacity population is the registered population on the
+day unless the rule's basis says weighted (payment stays per weighted head: improved_access.payments).
+The scheme's own conditions are rules too: every phase 1 checklist item accepted (1.7 is the phase 1 plan) and
+the phase 2 plan (item 2.4) accepted, each by the end of the day judged.
 """
 
 import datetime
@@ -13,16 +16,22 @@ from decimal import ROUND_DOWN, Decimal
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from funding.models import ChecklistItem, Evidence, EvidenceStatus
 from localities.models import Locality
 from localities.population import with_population
 
 from .models import (
+    LTS_SCHEME,
+    PLAN_ITEMS,
+    Booking,
     ComplianceRule,
     Declaration,
     DeclarationKind,
     DeclarationStatus,
+    Phase,
     Plan,
     PlanStatus,
+    PopulationBasis,
     RuleKind,
     Session,
     Weekday,
@@ -52,6 +61,7 @@ class Assessment:
     results: list[RuleResult]
     weighted_population: Decimal = Decimal(0)
     weekly_minutes: int = 0
+    registered_population: Decimal = Decimal(0)
 
     @property
     def compliant(self) -> bool:
@@ -121,17 +131,38 @@ def per_thousand(minutes: int, population: Decimal) -> Decimal:
     return Decimal(minutes) * 1000 / population if population else Decimal(0)
 
 
+def capacity_population(rule: ComplianceRule, registered: Decimal, weighted: Decimal) -> Decimal:
+    """The population capacity is measured against: the rule's basis (registered unless it says weighted)."""
+    return weighted if rule.basis == PopulationBasis.WEIGHTED else registered
+
+
 def capacity(rule: ComplianceRule, sessions: list[Session], population: Decimal) -> RuleResult:
     minutes = sum(s.minutes for s in sessions)
     rate = per_thousand(minutes, population)
     passed = population > 0 and rate >= rule.threshold
     # Rounded down for display, so a figure shown as 30.0 never fails a threshold of 30.
     shown = rate.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+    patients = "weighted patients" if rule.basis == PopulationBasis.WEIGHTED else "registered patients"
     figure = (
         f"{shown} of {_number(rule.threshold)} minutes a week per 1,000 "
-        f"({minutes:,} minutes for {population:,.0f} weighted patients)"
+        f"({minutes:,} minutes for {population:,.0f} {patients})"
     )
     return RuleResult(rule.kind, "Capacity", passed, [figure], rule.threshold)
+
+
+OFFERS_PRE_BOOKABLE = {Booking.PRE_BOOKABLE, Booking.BOTH}
+OFFERS_SAME_DAY = {Booking.SAME_DAY, Booking.BOTH}
+
+
+def booking(rule: ComplianceRule, sessions: list[Session]) -> RuleResult:
+    """Pre-bookable and same-day appointments: the timetable has sessions offering each kind."""
+    pre = sum(1 for s in sessions if s.booking in OFFERS_PRE_BOOKABLE)
+    same_day = sum(1 for s in sessions if s.booking in OFFERS_SAME_DAY)
+    figures = [
+        f"Pre-bookable: {pre} of {len(sessions)} sessions" if pre else "Pre-bookable: no sessions",
+        f"Same day: {same_day} of {len(sessions)} sessions" if same_day else "Same day: no sessions",
+    ]
+    return RuleResult(rule.kind, "Pre-bookable and same-day appointments", bool(pre and same_day), figures)
 
 
 def _accepted_by(status: str, reviewed_at, on: datetime.date, accepted: str) -> bool:
@@ -147,6 +178,51 @@ def declarations(rule: ComplianceRule, plan: Plan, found: list[Declaration], on:
     figures.append(f"Declarations: {len(DeclarationKind) - len(missing)} of {len(DeclarationKind)} accepted")
     figures += [f"not accepted: {label}" for label in missing]
     return RuleResult(rule.kind, "Plan and declarations accepted", plan_ok and not missing, figures)
+
+
+def phase_one_items(rule: ComplianceRule, numbers: list[str], accepted: set[str]) -> RuleResult:
+    """Every phase 1 item of the LTS checklist accepted by the end of the day (1.7 is the phase 1 plan)."""
+    missing = [number for number in numbers if number not in accepted]
+    if not numbers:
+        return RuleResult(rule.kind, "Phase 1 checklist items accepted", False, ["The checklist has no phase 1 items"])
+    figures = [f"{len(numbers) - len(missing)} of {len(numbers)} phase 1 items accepted"]
+    figures += [f"not accepted: {number}" for number in missing]
+    return RuleResult(rule.kind, "Phase 1 checklist items accepted", not missing, figures)
+
+
+def phase_two_plan(rule: ComplianceRule, plan: Plan | None, on: datetime.date) -> RuleResult:
+    """The phase 2 plan (checklist item 2.4) accepted by the end of the day."""
+    item = PLAN_ITEMS[Phase.TWO]
+    if plan is None:
+        return RuleResult(rule.kind, "Phase 2 plan accepted", False, [f"No phase 2 plan (item {item})"])
+    ok = _accepted_by(plan.status, plan.reviewed_at, on, PlanStatus.ACCEPTED)
+    state = "accepted" if ok else f"{plan.get_status_display().lower()}, not accepted"
+    figure = f"Phase 2 plan (item {item}): {state}"
+    return RuleResult(rule.kind, "Phase 2 plan accepted", ok, [figure])
+
+
+def accepted_phase_one(localities: QuerySet[Locality], on: datetime.date) -> tuple[list[str], dict[int, set[str]]]:
+    """The LTS phase 1 item numbers, and per locality the numbers accepted by the end of the day (one query each).
+
+    Item 1.7 counts as accepted when the phase 1 plan is: the plan's acceptance is what accepts its evidence
+    (improved_access.transitions), so the evidence row says the same."""
+    numbers = list(
+        ChecklistItem.objects.filter(phase__scheme__code=LTS_SCHEME, phase__number=1)
+        .order_by("position", "number")
+        .values_list("number", flat=True)
+    )
+    accepted: dict[int, set[str]] = {}
+    rows = Evidence.objects.filter(
+        locality__in=localities,
+        item__phase__scheme__code=LTS_SCHEME,
+        item__phase__number=1,
+        status=EvidenceStatus.ACCEPTED,
+        reviewed_at__isnull=False,
+    ).values_list("locality_id", "item__number", "reviewed_at")
+    for locality_id, number, reviewed_at in rows:
+        if timezone.localdate(reviewed_at) <= on:
+            accepted.setdefault(locality_id, set()).add(number)
+    return numbers, accepted
 
 
 def plans_in_force(localities: QuerySet[Locality], on: datetime.date) -> dict[int, Plan]:
@@ -165,14 +241,21 @@ def plans_in_force(localities: QuerySet[Locality], on: datetime.date) -> dict[in
     return latest
 
 
+def phase_two_plans(localities: QuerySet[Locality]) -> dict[int, Plan]:
+    return {p.locality_id: p for p in Plan.objects.filter(locality__in=localities, phase=Phase.TWO)}
+
+
 def assess_all(localities: QuerySet[Locality], on: datetime.date) -> list[Assessment]:
     """Every locality's assessment on the day, in a fixed number of queries."""
     rules = rules_on(on)
     plans = plans_in_force(localities, on)
+    numbers, phase_one = accepted_phase_one(localities, on) if RuleKind.PHASE_ONE_ITEMS in rules else ([], {})
+    second = phase_two_plans(localities) if RuleKind.PHASE_TWO_PLAN in rules else {}
     assessments = []
     for locality in with_population(localities, on).order_by("name"):
         plan = plans.get(locality.pk)
         population = Decimal(locality.weighted_population or 0)
+        registered = Decimal(locality.population or 0)
         sessions = [s for s in plan.sessions.all() if s.holds_on(on)] if plan else []
         results = []
         if plan is not None:
@@ -181,10 +264,21 @@ def assess_all(localities: QuerySet[Locality], on: datetime.date) -> list[Assess
             if RuleKind.WEEKENDS in rules:
                 results.append(weekends(rules[RuleKind.WEEKENDS], sessions))
             if RuleKind.CAPACITY in rules:
-                results.append(capacity(rules[RuleKind.CAPACITY], sessions, population))
+                rule = rules[RuleKind.CAPACITY]
+                results.append(capacity(rule, sessions, capacity_population(rule, registered, population)))
+            if RuleKind.BOOKING in rules:
+                results.append(booking(rules[RuleKind.BOOKING], sessions))
             if RuleKind.DECLARATIONS in rules:
                 results.append(declarations(rules[RuleKind.DECLARATIONS], plan, list(plan.declarations.all()), on))
-        assessments.append(Assessment(locality, on, plan, results, population, sum(s.minutes for s in sessions)))
+            if RuleKind.PHASE_ONE_ITEMS in rules:
+                results.append(
+                    phase_one_items(rules[RuleKind.PHASE_ONE_ITEMS], numbers, phase_one.get(locality.pk, set()))
+                )
+            if RuleKind.PHASE_TWO_PLAN in rules:
+                results.append(phase_two_plan(rules[RuleKind.PHASE_TWO_PLAN], second.get(locality.pk), on))
+        assessments.append(
+            Assessment(locality, on, plan, results, population, sum(s.minutes for s in sessions), registered)
+        )
     return assessments
 
 

@@ -1,7 +1,16 @@
-"""Demo Improved Access data on the BNSSG localities: South Bristol compliant, Woodspring not (no Sunday,
-a short Friday evening, two declarations not yet accepted), and South Bristol's 2018Q1 activity.
+"""Demo Improved Access data on the BNSSG localities: South Bristol compliant in every quarter of 2018/19, Woodspring
+not (no Sunday, a short Friday evening, only pre-bookable sessions, two declarations not yet accepted, no plan
+submitted), and South Bristol's 2018Q1 activity.
 
-load_demo() is called by the demo loader after the demo users exist; it does nothing if a plan exists.
+A locality's IA plan is the evidence for checklist items 1.7 (phase 1) and 2.4 (phase 2): the LTS demo submits or
+accepts 1.7 through plan_as_evidence() (the plan's own transitions), and load_demo() then takes South Bristol
+through what the scheme asks before a quarter is paid: every phase 1 item accepted (1.6 resubmitted and accepted),
+the phase 1 plan accepted by 1 April 2018, the phase 2 plan accepted by 1 July 2018. All through the transitions;
+then the demo dates those steps in 2017/18 (backdate()), because compliance counts an acceptance only from its day
+and the demo's quarters are 2018's. Finally it evaluates 2018Q1-2018Q4, proposing South Bristol's four releases.
+
+load_demo() is called by the demo loader after the demo users and the LTS demo evidence exist; it does nothing if
+Woodspring has a plan already.
 """
 
 import datetime
@@ -10,17 +19,21 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from funding.models import ChecklistItem, Evidence, EvidenceStatus, EvidenceTransition
 from localities.models import Locality
 from onecare.accounts.models import User
 
 from .editing import plan_ensure
 from .models import (
+    LTS_SCHEME,
+    PLAN_ITEMS,
     ActivityReturn,
     Appointment,
     Booking,
     ClinicianType,
     DeclarationKind,
     DeclarationStatus,
+    Phase,
     Plan,
     PlanStatus,
     Session,
@@ -31,22 +44,33 @@ from .quarters import Quarter
 APRIL_2018 = datetime.date(2018, 4, 1)
 ACCEPTED_AT = timezone.make_aware(datetime.datetime(2018, 3, 28, 10, 0))
 T = datetime.time
+PRE, SAME_DAY, BOTH = Booking.PRE_BOOKABLE, Booking.SAME_DAY, Booking.BOTH
 
-# (site, is hub, days, start, end, clinicians): each clinician is a session of its own.
+# (site, is hub, days, start, end, clinicians, booking): each clinician is a session of its own. The hubs offer
+# pre-bookable and same-day slots; the practices' evenings are pre-bookable; Sunday is same-day.
 COMPLIANT = [
-    ("Knowle West Health Park", True, range(5), T(18, 30), T(20, 0), [ClinicianType.GP, ClinicianType.NURSE]),
-    ("Hartcliffe Health Centre", True, range(5), T(18, 30), T(20, 0), [ClinicianType.GP, ClinicianType.ANP]),
-    ("Bishopsworth Surgery", False, range(5), T(18, 30), T(20, 0), [ClinicianType.GP, ClinicianType.NURSE]),
-    ("Wells Road Surgery", False, range(5), T(18, 30), T(20, 0), [ClinicianType.GP, ClinicianType.HCA]),
-    ("Knowle West Health Park", True, [5], T(9, 0), T(17, 0), [ClinicianType.GP, ClinicianType.NURSE]),
-    ("Hartcliffe Health Centre", True, [5], T(9, 0), T(17, 0), [ClinicianType.GP, ClinicianType.PHARMACIST]),
-    ("Knowle West Health Park", True, [6], T(10, 0), T(14, 0), [ClinicianType.GP, ClinicianType.NURSE]),
+    ("Knowle West Health Park", True, range(5), T(18, 30), T(20, 0), [ClinicianType.GP, ClinicianType.NURSE], BOTH),
+    ("Hartcliffe Health Centre", True, range(5), T(18, 30), T(20, 0), [ClinicianType.GP, ClinicianType.ANP], BOTH),
+    ("Bishopsworth Surgery", False, range(5), T(18, 30), T(20, 0), [ClinicianType.GP, ClinicianType.NURSE], PRE),
+    ("Wells Road Surgery", False, range(5), T(18, 30), T(20, 0), [ClinicianType.GP, ClinicianType.HCA], PRE),
+    ("Knowle West Health Park", True, [5], T(9, 0), T(17, 0), [ClinicianType.GP, ClinicianType.NURSE], BOTH),
+    ("Hartcliffe Health Centre", True, [5], T(9, 0), T(17, 0), [ClinicianType.GP, ClinicianType.PHARMACIST], BOTH),
+    ("Knowle West Health Park", True, [6], T(10, 0), T(14, 0), [ClinicianType.GP, ClinicianType.NURSE], SAME_DAY),
+]
+# Phase 2 (from 1 July 2018) grows towards 45 minutes per 1,000 registered patients (7,860 minutes a week for
+# 163,506: 48.0): a fifth evening site, a Saturday morning at Bishopsworth and a second Sunday hub.
+PHASE_TWO = [
+    *COMPLIANT,
+    ("Bedminster Family Practice", False, range(5), T(18, 30), T(20, 0), [ClinicianType.GP, ClinicianType.NURSE], PRE),
+    ("Bishopsworth Surgery", False, [5], T(9, 0), T(13, 0), [ClinicianType.GP, ClinicianType.NURSE], PRE),
+    ("Hartcliffe Health Centre", True, [6], T(10, 0), T(14, 0), [ClinicianType.GP, ClinicianType.NURSE], SAME_DAY),
 ]
 NOT_COMPLIANT = [
-    ("Clevedon Medical Centre", True, range(4), T(18, 30), T(20, 0), [ClinicianType.GP, ClinicianType.NURSE]),
-    ("Clevedon Medical Centre", True, [4], T(18, 30), T(19, 30), [ClinicianType.GP]),
-    ("Portishead Health Centre", True, [5], T(9, 0), T(13, 0), [ClinicianType.GP, ClinicianType.NURSE]),
+    ("Clevedon Medical Centre", True, range(4), T(18, 30), T(20, 0), [ClinicianType.GP, ClinicianType.NURSE], PRE),
+    ("Clevedon Medical Centre", True, [4], T(18, 30), T(19, 30), [ClinicianType.GP], PRE),
+    ("Portishead Health Centre", True, [5], T(9, 0), T(13, 0), [ClinicianType.GP, ClinicianType.NURSE], PRE),
 ]
+TIMETABLES = {("sbris", Phase.ONE): COMPLIANT, ("sbris", Phase.TWO): PHASE_TWO, ("wood", Phase.ONE): NOT_COMPLIANT}
 EVIDENCE = {
     DeclarationKind.ADVERTISING: "Posters in every waiting room, practice websites and the CCG's leaflet.",
     DeclarationKind.RECEPTIONISTS: "Every practice's reception team books hub appointments through EMIS shared slots.",
@@ -69,25 +93,25 @@ def _sessions(plan: Plan, rows, actor) -> list[Session]:
             ends_at=end,
             clinician_type=clinician,
             appointment_minutes=15,
-            booking=Booking.BOTH,
+            booking=kind,
             valid_from=plan.starts_on,
         )
-        for site, hub, days, start, end, clinicians in rows
+        for site, hub, days, start, end, clinicians, kind in rows
         for day in days
         for clinician in clinicians
     ]
     return bulk_create_with_history(sessions, Session, default_user=actor, default_change_reason="Demo data")
 
 
-def _declare(plan: Plan, lead, commissioner, pending: set) -> None:
+def _declare(plan: Plan, lead, commissioner, pending: set, at: datetime.datetime = ACCEPTED_AT) -> None:
     # Written directly rather than through transitions.declaration_*: compliance counts a declaration
     # only from the day it was accepted, so the demo's must be dated in 2018, not today.
     for declaration in plan.declarations.all():
         declaration.evidence = EVIDENCE[declaration.kind]
         declaration.status = DeclarationStatus.SUBMITTED if declaration.kind in pending else DeclarationStatus.ACCEPTED
-        declaration.submitted_by, declaration.submitted_at = lead, ACCEPTED_AT
+        declaration.submitted_by, declaration.submitted_at = lead, at
         if declaration.status == DeclarationStatus.ACCEPTED:
-            declaration.reviewed_by, declaration.reviewed_at = commissioner, ACCEPTED_AT
+            declaration.reviewed_by, declaration.reviewed_at = commissioner, at
         declaration._history_user = commissioner
         declaration._change_reason = "Demo data"
         declaration.save()
@@ -130,26 +154,111 @@ def _activity(locality: Locality, sessions: list[Session], lead) -> None:
     activity_return.save(update_fields=["rows"])
 
 
+def plan_as_evidence(locality: Locality, number: str, step: str, *, lead, reviewer) -> Plan:
+    """The LTS demo's step for item 1.7 or 2.4, made on the locality's plan (its evidence): the plan is made with
+    its demo timetable, submitted by the lead, and accepted or returned by the reviewer (step "submit", "accept"
+    or "return"); the item follows the plan."""
+    from .transitions import plan_accept, plan_return, plan_submit
+
+    phase = next(phase for phase, item in PLAN_ITEMS.items() if item == number)
+    plan = plan_ensure(locality, phase, actor=lead)
+    rows = TIMETABLES.get((locality.code, phase))
+    if rows and not plan.sessions.exists():
+        _sessions(plan, rows, lead)
+    plan = plan_submit(plan, actor=lead)
+    if step == "accept":
+        plan = plan_accept(plan, actor=reviewer)
+    elif step == "return":
+        plan = plan_return(plan, actor=reviewer, reason="Please add the hub rota for Saturdays and Sundays.")
+    return plan
+
+
+def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
+
+
+def backdate(locality: Locality, numbers: dict[str, list[datetime.date]], plans: dict[int, tuple]) -> None:
+    """Date the demo's steps in 2017/18: each item's transitions in order (the dates given), its submitted and
+    reviewed times from them; each plan's submitted and reviewed times (phase: (submitted, reviewed))."""
+    for evidence in Evidence.objects.filter(locality=locality, item__number__in=numbers).select_related("item"):
+        days = numbers[evidence.item.number]
+        moves = list(EvidenceTransition.objects.filter(evidence=evidence).order_by("at", "pk"))
+        for move, day in zip(moves, days, strict=False):
+            EvidenceTransition.objects.filter(pk=move.pk).update(at=_at(day))
+            if move.to_status == EvidenceStatus.SUBMITTED:
+                Evidence.objects.filter(pk=evidence.pk).update(submitted_at=_at(day))
+            elif move.to_status in (EvidenceStatus.ACCEPTED, EvidenceStatus.RETURNED):
+                Evidence.objects.filter(pk=evidence.pk).update(reviewed_at=_at(day))
+    for phase, (submitted, reviewed) in plans.items():
+        Plan.objects.filter(locality=locality, phase=phase).update(
+            submitted_at=_at(submitted), reviewed_at=_at(reviewed)
+        )
+
+
+# South Bristol's year: phase 1 items submitted and accepted before the 31/12/2017 deadline (1.6 returned,
+# resubmitted in January and accepted), the phase 1 plan accepted in March 2018, the phase 2 plan in June 2018.
+DEC_15, DEC_20 = datetime.date(2017, 12, 15), datetime.date(2017, 12, 20)
+SOUTH_BRISTOL_ITEMS = {
+    **{n: [DEC_15, DEC_20] for n in ("1.1", "1.2", "1.3", "1.4", "1.5")},
+    "1.6": [DEC_15, DEC_20, datetime.date(2018, 1, 15), datetime.date(2018, 1, 22)],
+    "1.7": [datetime.date(2018, 3, 20), datetime.date(2018, 3, 28)],
+    "2.4": [datetime.date(2018, 6, 18), datetime.date(2018, 6, 25)],
+}
+SOUTH_BRISTOL_PLANS = {
+    Phase.ONE: (datetime.date(2018, 3, 20), datetime.date(2018, 3, 28)),
+    Phase.TWO: (datetime.date(2018, 6, 18), datetime.date(2018, 6, 25)),
+}
+DEMO_QUARTERS = [Quarter(2018, 1), Quarter(2018, 2), Quarter(2018, 3), Quarter(2018, 4)]
+
+
+def _south_bristol(south: Locality, lead, commissioner) -> Plan:
+    """South Bristol meets every condition of the scheme: through the transitions, then dated in 2017/18."""
+    from funding.transitions import evidence_accept, evidence_submit
+
+    from .transitions import plan_accept
+
+    six = ChecklistItem.objects.filter(phase__scheme__code=LTS_SCHEME, number="1.6").first()
+    returned = Evidence.objects.filter(locality=south, item=six, status=EvidenceStatus.RETURNED).first()
+    if returned is not None:
+        statement = f"{returned.statement} The signed ratification minutes of 10 January 2018 are attached."
+        evidence_accept(evidence_submit(south, six, actor=lead, statement=statement), actor=commissioner)
+    first = Plan.objects.filter(locality=south, phase=Phase.ONE).first()
+    if first is None or first.status != PlanStatus.SUBMITTED:
+        first = plan_as_evidence(south, PLAN_ITEMS[Phase.ONE], "submit", lead=lead, reviewer=commissioner)
+    _declare(first, lead, commissioner, pending=set())
+    plan_accept(first, actor=commissioner)
+    second = plan_ensure(south, Phase.TWO, actor=lead)
+    _declare(second, lead, commissioner, pending=set(), at=_at(SOUTH_BRISTOL_PLANS[Phase.TWO][1]))
+    plan_as_evidence(south, PLAN_ITEMS[Phase.TWO], "accept", lead=lead, reviewer=commissioner)
+    backdate(south, SOUTH_BRISTOL_ITEMS, SOUTH_BRISTOL_PLANS)
+    return first
+
+
 def load_demo() -> int:
-    """Plans for South Bristol (compliant) and Woodspring (not); returns how many plans it made (0 if any exist)."""
+    """Plans for South Bristol (compliant) and Woodspring (not); returns how many plans it made (0 if Woodspring
+    has one already)."""
+    from .payments import IAPaymentError, evaluate_improved_access
+
     defaults_ensure()
-    if Plan.objects.exists():
+    if Plan.objects.filter(locality__code="wood").exists():
         return 0
     localities = {loc.code: loc for loc in Locality.objects.filter(code__in=["sbris", "wood"])}
     if len(localities) < 2:
         return 0
     users = {u.username: u for u in User.objects.filter(username__in=["locality.lead", "commissioner"])}
     lead, commissioner = users.get("locality.lead"), users.get("commissioner")
+    if lead is None or commissioner is None:
+        return 0
+    before = Plan.objects.count()
     with transaction.atomic():
-        south = plan_ensure(localities["sbris"], 1, actor=lead)
-        south.status, south.submitted_by, south.submitted_at = PlanStatus.ACCEPTED, lead, ACCEPTED_AT
-        south.reviewed_by, south.reviewed_at = commissioner, ACCEPTED_AT
-        south._history_user = commissioner
-        south.save()
-        sessions = _sessions(south, COMPLIANT, lead)
-        _declare(south, lead, commissioner, pending=set())
-        _activity(localities["sbris"], sessions, lead)
-        wood = plan_ensure(localities["wood"], 1, actor=None)
+        south = _south_bristol(localities["sbris"], lead, commissioner)
+        _activity(localities["sbris"], list(south.sessions.all()), lead)
+        wood = plan_ensure(localities["wood"], Phase.ONE, actor=None)
         _sessions(wood, NOT_COMPLIANT, None)
         _declare(wood, None, commissioner, pending={DeclarationKind.DIGITAL, DeclarationKind.MEASUREMENT})
-    return 2
+        for quarter in DEMO_QUARTERS:
+            try:
+                evaluate_improved_access(quarter, trigger="demo data")
+            except IAPaymentError:  # a quarter not started yet (a clock set before 2019)
+                continue
+    return Plan.objects.count() - before

@@ -95,7 +95,44 @@ def rules_applied(quarter: Quarter, judged_on: datetime.date) -> dict:
     }
 
 
-def _rule(tranche: Tranche, quarter: Quarter, assessment: Assessment, applied: dict | None = None) -> dict:
+def gate_records(locality_ids: list[int]) -> dict[int, list[dict]]:
+    """Per locality, the accepted plans (phase 1 and 2) and phase 1 checklist evidence its payment was judged on,
+    with who accepted each: they may not approve the release (funding.permissions.gate_acceptors). Two queries."""
+    from funding.models import Evidence, EvidenceStatus
+
+    from .models import LTS_SCHEME, Plan, PlanStatus
+
+    found: dict[int, list[dict]] = {pk: [] for pk in locality_ids}
+    for plan in Plan.objects.filter(locality_id__in=locality_ids, status=PlanStatus.ACCEPTED).order_by("phase"):
+        found[plan.locality_id].append(
+            {
+                "plan": plan.pk,
+                "phase": plan.phase,
+                "evidence": plan.evidence_id,
+                "accepted_by": plan.reviewed_by_id,
+                "accepted_at": plan.reviewed_at.isoformat() if plan.reviewed_at else None,
+            }
+        )
+    evidence = Evidence.objects.filter(
+        locality_id__in=locality_ids,
+        item__phase__scheme__code=LTS_SCHEME,
+        item__phase__number=1,
+        status=EvidenceStatus.ACCEPTED,
+    ).values_list("locality_id", "pk", "item__number", "reviewed_by_id", "reviewed_at")
+    for locality_id, pk, number, by, at in evidence.order_by("item__position", "pk"):
+        found[locality_id].append(
+            {"evidence": pk, "item": number, "accepted_by": by, "accepted_at": at.isoformat() if at else None}
+        )
+    return found
+
+
+def _rule(
+    tranche: Tranche,
+    quarter: Quarter,
+    assessment: Assessment,
+    applied: dict | None = None,
+    gates: list[dict] | None = None,
+) -> dict:
     declarations = assessment.plan.declarations.all() if assessment.plan else []
     return {
         **(applied or {}),
@@ -110,7 +147,8 @@ def _rule(tranche: Tranche, quarter: Quarter, assessment: Assessment, applied: d
         "judged_on": assessment.on.isoformat(),
         "plan": assessment.plan.pk if assessment.plan else None,
         "compliance": [r.as_dict() for r in assessment.results],
-        # Whoever accepted a declaration that made the locality compliant may not approve its payment.
+        # Whoever accepted a declaration, a plan or a phase 1 item that made the locality compliant may not
+        # approve its payment.
         "gate_evidence": [
             {
                 "declaration": d.pk,
@@ -119,14 +157,24 @@ def _rule(tranche: Tranche, quarter: Quarter, assessment: Assessment, applied: d
                 "accepted_at": d.reviewed_at.isoformat() if d.reviewed_at else None,
             }
             for d in declarations
-        ],
+        ]
+        + list(gates or []),
     }
 
 
 def evaluate_improved_access(
-    quarter: Quarter, *, today: datetime.date | None = None, triggered_by=None, trigger: str = "command"
+    quarter: Quarter,
+    *,
+    today: datetime.date | None = None,
+    triggered_by=None,
+    trigger: str = "command",
+    triggered_for: int | None = None,
 ) -> IAOutcome:
-    """Propose the quarter's release for every compliant locality without one; record why others get none."""
+    """Propose the quarter's release for every compliant locality without one; record why others get none.
+
+    Each release records who triggered it for its locality: triggered_by for every locality when run by hand
+    (triggered_for None); when an acceptance in one locality triggered the run (triggered_for: that locality's
+    id), only that locality's release names the acceptor, and the others name nobody (the beat's run)."""
     judged_on = payable_on(quarter, today or timezone.localdate())
     started = timezone.now()
     with transaction.atomic():
@@ -148,22 +196,25 @@ def evaluate_improved_access(
         }
         due = [a for a in assessments if a.compliant and a.locality.pk not in taken]
         figures = practice_figures(tranche.reference_date, tranche.basis, [a.locality.pk for a in due])
+        trigger_id = triggered_by.pk if triggered_by else None
         common = {
             "state": ReleaseState.PROPOSED,
             "evaluation_id": evaluation.pk,
-            "triggered_by_id": triggered_by.pk if triggered_by else None,
+            "triggered_by_id": trigger_id if triggered_for is None else None,
             "proposed_at": started,
         }
         proposed, made_for = [], {}
         applied = rules_applied(quarter, judged_on)
+        gates = gate_records([a.locality.pk for a in due])
         for assessment in due:
+            pk = assessment.locality.pk
             release, lines = _release(
                 tranche,
-                assessment.locality.pk,
-                figures.get(assessment.locality.pk, []),
+                pk,
+                figures.get(pk, []),
                 kind=ReleaseKind.RELEASE,
-                rule=_rule(tranche, quarter, assessment, applied),
-                **common,
+                rule=_rule(tranche, quarter, assessment, applied, gates.get(pk)),
+                **{**common, "triggered_by_id": trigger_id if triggered_for in (None, pk) else None},
             )
             if release.amount > 0:
                 proposed.append((release, lines))
@@ -214,14 +265,19 @@ def _record(evaluation, quarter, assessment, made, taken, tranche) -> QuarterAss
 
 
 def evaluate_improved_access_by_ids(
-    quarter: str | None = None, triggered_by_id: int | None = None, trigger: str = "quarterly"
+    quarter: str | None = None,
+    triggered_by_id: int | None = None,
+    trigger: str = "quarterly",
+    locality_id: int | None = None,
 ) -> str:
-    """What the Celery task calls: the quarter (default: the one today falls in) and ids in, the summary out."""
+    """What the Celery task calls: the quarter (default: the one today falls in) and ids in, the summary out;
+    locality_id: the locality whose acceptance triggered the run (its release alone names the acceptor)."""
     from onecare.accounts.models import User
 
     which = Quarter.parse(quarter) if quarter else Quarter.of(timezone.localdate())
     user = User.objects.filter(pk=triggered_by_id).first() if triggered_by_id else None
     try:
-        return evaluate_improved_access(which, triggered_by=user, trigger=trigger).summary_line()
+        outcome = evaluate_improved_access(which, triggered_by=user, trigger=trigger, triggered_for=locality_id)
+        return outcome.summary_line()
     except IAPaymentError as error:
         return f"skipped: {error}"

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from funding.models import DEAD_STATES, Release, ReleaseKind
 from localities.models import Locality
 
-from .compliance import Assessment, assess_all, per_thousand, rules_on
+from .compliance import Assessment, assess_all, capacity_population, per_thousand, rules_on
 from .models import Appointment, RuleKind
 from .payments import SCHEME_CODE
 from .quarters import FIRST_PAYABLE, Quarter
@@ -71,10 +71,15 @@ def trend(locality: Locality, today: datetime.date) -> list[QuarterPoint]:
         (assessment,) = assess_all(Locality.objects.filter(pk=locality.pk), quarter.start)
         rule = rules_on(quarter.start).get(RuleKind.CAPACITY)
         row = activity.get(str(quarter), {})
+        population = (
+            capacity_population(rule, assessment.registered_population, assessment.weighted_population)
+            if rule
+            else assessment.registered_population
+        )
         points.append(
             QuarterPoint(
                 quarter,
-                per_thousand(assessment.weekly_minutes, assessment.weighted_population),
+                per_thousand(assessment.weekly_minutes, population),
                 rule.threshold if rule else Decimal(0),
                 row.get("slots", 0),
                 row.get("booked", 0),

@@ -19,9 +19,9 @@ from . import activity, payments
     max_retries=5,
 )
 def evaluate_improved_access(
-    quarter: str | None = None, triggered_by_id: int | None = None, trigger: str = "quarterly"
+    quarter: str | None = None, triggered_by_id: int | None = None, trigger: str = "quarterly", locality_id=None
 ) -> str:
-    return payments.evaluate_improved_access_by_ids(quarter, triggered_by_id, trigger)
+    return payments.evaluate_improved_access_by_ids(quarter, triggered_by_id, trigger, locality_id)
 
 
 # Inside IMPORT_TIMEOUT_MINUTES, so the sweep below never marks an upload a worker is still reading.

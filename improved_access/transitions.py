@@ -3,7 +3,12 @@
 Nothing else assigns Plan.status or Declaration.status. Each raises IATransitionNotAllowed when the
 actor may not make the change, and returns quietly when the change is already made (a review made a moment
 before by someone else is named instead). A race the database settles (deadlock, lock timeout) is answered
-with the same error, in words (onecare.races). Each locks its own row only.
+with the same error, in words (onecare.races). Each locks its own row only (and, for a plan, its checklist
+evidence row).
+
+A plan is the evidence for its checklist item (phase 1: 1.7, phase 2: 2.4; models.PLAN_ITEMS): submitting,
+accepting or returning the plan submits, accepts or returns that evidence in the same transaction, as the same
+person at the same time (funding.transitions.evidence_follow). The item has no review of its own.
 """
 
 from django.db import transaction
@@ -13,7 +18,7 @@ from onecare.races import lost_race, wait_no_longer
 from onecare.tasks_queue import enqueue_on_commit
 
 from . import permissions
-from .models import Declaration, DeclarationStatus, Plan, PlanStatus
+from .models import LTS_SCHEME, PLAN_ITEMS, Declaration, DeclarationStatus, Plan, PlanStatus
 
 
 class IATransitionNotAllowed(Exception):
@@ -67,11 +72,35 @@ def _locked_plan(plan: Plan) -> Plan:
     return Plan.objects.select_for_update(of=("self",)).select_related("locality").get(pk=plan.pk)
 
 
-def _evaluate_on_commit(actor, trigger: str) -> None:
-    """An acceptance may make the locality compliant: evaluate this quarter's payment (idempotent) after commit."""
+def _evaluate_on_commit(actor, trigger: str, locality_id: int) -> None:
+    """An acceptance may make the locality compliant: evaluate this quarter's payment (idempotent) after commit.
+    The acceptor triggered it for this locality only: other localities' releases of the run name nobody."""
     from .tasks import evaluate_improved_access
 
-    enqueue_on_commit(evaluate_improved_access, triggered_by_id=actor.pk, trigger=trigger)
+    enqueue_on_commit(evaluate_improved_access, triggered_by_id=actor.pk, trigger=trigger, locality_id=locality_id)
+
+
+def _plan_statement(plan: Plan) -> str:
+    sessions = list(plan.sessions.all())
+    minutes = sum(s.minutes for s in sessions)
+    return (
+        f"The Improved Access phase {plan.phase} plan, from {plan.starts_on:%d/%m/%Y}: {len(sessions)} weekly "
+        f"sessions, {minutes:,} minutes a week, and its declarations. The plan's page has the timetable."
+    )
+
+
+def _follow(plan: Plan, to: str, actor, reason: str = "") -> None:
+    """The plan's checklist item takes the plan's new status (nothing when the checklist is not loaded)."""
+    from funding.models import ChecklistItem, EvidenceStatus
+    from funding.transitions import evidence_follow
+
+    item = ChecklistItem.objects.filter(phase__scheme__code=LTS_SCHEME, number=PLAN_ITEMS[plan.phase]).first()
+    if item is None:
+        return
+    evidence = evidence_follow(
+        plan.locality, item, to=EvidenceStatus(to), actor=actor, statement=_plan_statement(plan), reason=reason
+    )
+    plan.evidence = evidence
 
 
 def plan_submit(plan: Plan, *, actor) -> Plan:
@@ -83,6 +112,7 @@ def plan_submit(plan: Plan, *, actor) -> Plan:
         _check(permissions.can_submit_plan(actor, plan))
         plan.status, plan.submitted_by, plan.submitted_at = PlanStatus.SUBMITTED, actor, timezone.now()
         plan.return_reason = ""
+        _follow(plan, "submitted", actor)
         _save(plan, actor, "Submitted")
     return plan
 
@@ -95,8 +125,9 @@ def plan_accept(plan: Plan, *, actor) -> Plan:
             return plan
         _check(permissions.can_review_plan(actor, plan))
         plan.status, plan.reviewed_by, plan.reviewed_at = PlanStatus.ACCEPTED, actor, timezone.now()
+        _follow(plan, "accepted", actor)
         _save(plan, actor, "Accepted")
-        _evaluate_on_commit(actor, f"IA plan {plan.pk} accepted")
+        _evaluate_on_commit(actor, f"IA plan {plan.pk} accepted", plan.locality_id)
     return plan
 
 
@@ -112,6 +143,7 @@ def plan_return(plan: Plan, *, actor, reason: str) -> Plan:
         _check(permissions.can_review_plan(actor, plan))
         plan.status, plan.reviewed_by, plan.reviewed_at = PlanStatus.RETURNED, actor, timezone.now()
         plan.return_reason = reason
+        _follow(plan, "returned", actor, reason)
         _save(plan, actor, "Returned")
     return plan
 
@@ -149,7 +181,7 @@ def declaration_accept(declaration: Declaration, *, actor) -> Declaration:
         declaration.status = DeclarationStatus.ACCEPTED
         declaration.reviewed_by, declaration.reviewed_at = actor, timezone.now()
         _save(declaration, actor, "Accepted")
-        _evaluate_on_commit(actor, f"IA declaration {declaration.pk} accepted")
+        _evaluate_on_commit(actor, f"IA declaration {declaration.pk} accepted", declaration.plan.locality_id)
     return declaration
 
 

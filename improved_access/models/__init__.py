@@ -3,7 +3,9 @@
 from .activity import ActivityReturn, ActivityUpload, Appointment, UploadStatus
 from .assessments import QuarterAssessment
 from .plans import (
+    LTS_SCHEME,
     PHASE_STARTS,
+    PLAN_ITEMS,
     Booking,
     ClinicianType,
     Declaration,
@@ -16,10 +18,12 @@ from .plans import (
     Weekday,
     minutes_of,
 )
-from .rules import ComplianceRule, PaymentTerms, RuleKind, defaults_ensure
+from .rules import ComplianceRule, PaymentTerms, PopulationBasis, RuleKind, defaults_ensure, seed_defaults
 
 __all__ = [
+    "LTS_SCHEME",
     "PHASE_STARTS",
+    "PLAN_ITEMS",
     "ActivityReturn",
     "ActivityUpload",
     "Appointment",
@@ -33,6 +37,7 @@ __all__ = [
     "Phase",
     "Plan",
     "PlanStatus",
+    "PopulationBasis",
     "QuarterAssessment",
     "RuleKind",
     "Session",
@@ -40,4 +45,5 @@ __all__ = [
     "Weekday",
     "defaults_ensure",
     "minutes_of",
+    "seed_defaults",
 ]

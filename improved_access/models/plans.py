@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from localities.models import Locality
+from onecare import constraints as worded
 
 
 class Phase(models.IntegerChoices):
@@ -19,6 +20,11 @@ class Phase(models.IntegerChoices):
 
 
 PHASE_STARTS = {Phase.ONE: datetime.date(2018, 4, 1), Phase.TWO: datetime.date(2018, 7, 1)}
+
+# The LTS checklist items each phase's plan is the evidence for: "1.7 Agree a plan for delivery of Improved Access
+# to start on 1/4/18" and "2.4 Agree a plan for delivery of Improved Access Phase 2 from 1/7/28" (sic: 2018).
+LTS_SCHEME = "lts"
+PLAN_ITEMS = {Phase.ONE: "1.7", Phase.TWO: "2.4"}
 
 
 class PlanStatus(models.TextChoices):
@@ -44,12 +50,20 @@ class Plan(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.TextField(blank=True)
+    evidence = models.OneToOneField(
+        "funding.Evidence",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ia_plan",
+        help_text="The checklist evidence this plan is (1.7 for phase 1, 2.4 for phase 2): it follows the plan.",
+    )
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["locality__name", "phase"]
-        constraints = [models.UniqueConstraint(fields=["locality", "phase"], name="ia_plan_one_per_locality_phase")]
+        constraints = [worded.UniqueConstraint(fields=["locality", "phase"], name="ia_plan_one_per_locality_phase")]
 
     def __str__(self) -> str:
         return f"{self.locality}: IA phase {self.phase}"
@@ -100,12 +114,12 @@ class Session(models.Model):
     class Meta:
         ordering = ["plan", "day", "starts_at", "site"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="ia_session_ends_after_start"),
-            models.CheckConstraint(
+            worded.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="ia_session_ends_after_start"),
+            worded.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
                 name="ia_session_valid_period",
             ),
-            models.CheckConstraint(condition=Q(appointment_minutes__gt=0), name="ia_session_appointment_minutes"),
+            worded.CheckConstraint(condition=Q(appointment_minutes__gt=0), name="ia_session_appointment_minutes"),
         ]
 
     def __str__(self) -> str:
@@ -162,8 +176,8 @@ class Declaration(models.Model):
     class Meta:
         ordering = ["plan", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "kind"], name="ia_declaration_one_per_plan_kind"),
-            models.CheckConstraint(
+            worded.UniqueConstraint(fields=["plan", "kind"], name="ia_declaration_one_per_plan_kind"),
+            worded.CheckConstraint(
                 condition=~Q(status="returned") | ~Q(return_reason=""), name="ia_returned_declaration_has_reason"
             ),
         ]

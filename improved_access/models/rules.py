@@ -12,21 +12,33 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from funding.models.rules import VersionedRule
+from onecare import constraints as worded
 
 
 class RuleKind(models.TextChoices):
     EVENINGS = "evenings", "Weekday evenings"
     WEEKENDS = "weekends", "Saturday and Sunday"
-    CAPACITY = "capacity", "Capacity per 1,000 weighted population"
+    CAPACITY = "capacity", "Capacity per 1,000 population"
+    BOOKING = "booking", "Pre-bookable and same-day appointments"
     DECLARATIONS = "declarations", "Plan and declarations accepted"
+    PHASE_ONE_ITEMS = "phase1_items", "Phase 1 checklist items accepted"
+    PHASE_TWO_PLAN = "phase2_plan", "Phase 2 plan accepted"
+
+
+class PopulationBasis(models.TextChoices):
+    REGISTERED = "registered", "Registered patients"
+    WEIGHTED = "weighted", "Weighted patients"
 
 
 # What the threshold means for each kind, shown in the admin and on the pages.
 THRESHOLD_MEANING = {
     RuleKind.EVENINGS: "minutes after the evening start time on each of Monday to Friday",
     RuleKind.WEEKENDS: "minutes on each of Saturday and Sunday (1 = any provision)",
-    RuleKind.CAPACITY: "minutes a week per 1,000 weighted population",
+    RuleKind.CAPACITY: "minutes a week per 1,000 population (registered, unless the rule's basis says weighted)",
+    RuleKind.BOOKING: "not used: the timetable must offer pre-bookable and same-day appointments",
     RuleKind.DECLARATIONS: "not used: the plan and every declaration must be accepted",
+    RuleKind.PHASE_ONE_ITEMS: "not used: every phase 1 checklist item (1.7 is the phase 1 plan) must be accepted",
+    RuleKind.PHASE_TWO_PLAN: "not used: the phase 2 plan (checklist item 2.4) must be accepted",
 }
 
 
@@ -37,6 +49,13 @@ class ComplianceRule(VersionedRule):
     evening_starts_at = models.TimeField(
         null=True, blank=True, help_text="Weekday evenings only: minutes count from this time (18:30)."
     )
+    basis = models.CharField(
+        "population basis",
+        max_length=10,
+        choices=PopulationBasis.choices,
+        default=PopulationBasis.REGISTERED,
+        help_text="Capacity only: minutes per 1,000 registered (the national requirement) or weighted patients.",
+    )
     active = models.BooleanField(default=True)
     note = models.CharField(max_length=200, blank=True)
 
@@ -45,9 +64,9 @@ class ComplianceRule(VersionedRule):
     class Meta:
         ordering = ["kind", "applies_from"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "applies_from"], name="ia_rule_one_per_kind_and_date"),
-            models.CheckConstraint(condition=Q(threshold__gte=0), name="ia_rule_threshold_not_negative"),
-            models.CheckConstraint(
+            worded.UniqueConstraint(fields=["kind", "applies_from"], name="ia_rule_one_per_kind_and_date"),
+            worded.CheckConstraint(condition=Q(threshold__gte=0), name="ia_rule_threshold_not_negative"),
+            worded.CheckConstraint(
                 condition=~Q(kind="evenings") | Q(evening_starts_at__isnull=False), name="ia_evening_rule_has_time"
             ),
         ]
@@ -72,13 +91,14 @@ class PaymentTerms(VersionedRule):
     class Meta:
         ordering = ["applies_from"]
         verbose_name_plural = "payment terms"
-        constraints = [models.CheckConstraint(condition=Q(rate__gte=0), name="ia_payment_rate_not_negative")]
+        constraints = [worded.CheckConstraint(condition=Q(rate__gte=0), name="ia_payment_rate_not_negative")]
 
     def __str__(self) -> str:
         return f"£{self.rate} per weighted head a quarter from {self.applies_from:%d/%m/%Y}"
 
 
-# Seeded after every migrate (improved_access.apps), so a fresh database has the national rules.
+# Seeded once, by the data migration 0004 (and seed_defaults on an empty database); changed only through the
+# four-eyes rule change afterwards.
 DEFAULT_RULES = [
     {
         "kind": RuleKind.EVENINGS,
@@ -97,13 +117,21 @@ DEFAULT_RULES = [
         "kind": RuleKind.CAPACITY,
         "applies_from": datetime.date(2018, 4, 1),
         "threshold": Decimal("30"),
+        "basis": PopulationBasis.REGISTERED,
         "note": "At least 30 minutes per 1,000 population per week",
     },
     {
         "kind": RuleKind.CAPACITY,
         "applies_from": datetime.date(2019, 4, 1),
         "threshold": Decimal("45"),
+        "basis": PopulationBasis.REGISTERED,
         "note": "Rising to 45 minutes per 1,000 population per week",
+    },
+    {
+        "kind": RuleKind.BOOKING,
+        "applies_from": datetime.date(2018, 4, 1),
+        "threshold": Decimal("0"),
+        "note": "Pre-bookable and same day appointments offered",
     },
     {
         "kind": RuleKind.DECLARATIONS,
@@ -111,14 +139,44 @@ DEFAULT_RULES = [
         "threshold": Decimal("0"),
         "note": "The plan and every declaration accepted by a commissioner",
     },
+    {
+        "kind": RuleKind.PHASE_ONE_ITEMS,
+        "applies_from": datetime.date(2018, 4, 1),
+        "threshold": Decimal("0"),
+        "note": "Every phase 1 checklist item accepted (1.7 is the phase 1 plan)",
+    },
+    {
+        "kind": RuleKind.PHASE_TWO_PLAN,
+        "applies_from": datetime.date(2018, 7, 1),
+        "threshold": Decimal("0"),
+        "note": "The phase 2 plan (checklist item 2.4) accepted",
+    },
 ]
 DEFAULT_PAYMENT_TERMS = {"applies_from": datetime.date(2018, 4, 1), "rate": Decimal("1.50"), "reference_date": None}
 
 
-def defaults_ensure(**kwargs) -> None:
-    """Create the default rules and payment terms where missing; never changes what the admin edited."""
+def seed_defaults(rule_model=None, terms_model=None, kinds=None) -> int:
+    """Write the default rules of each kind that has no rule at all (and the payment terms if there are none).
+
+    Never touches a kind that has rules: a rule changed through the four-eyes change (its date, threshold or
+    basis) stays as approved. The data migration calls it with its historical models; tests that start from
+    a flushed database (transaction=True) and the demo loader call it with none. Returns how many it wrote.
+    """
+    rule_model = rule_model or ComplianceRule
+    terms_model = terms_model or PaymentTerms
+    present = set(rule_model.objects.values_list("kind", flat=True).distinct())
+    written = 0
     for rule in DEFAULT_RULES:
-        ComplianceRule.objects.get_or_create(kind=rule["kind"], applies_from=rule["applies_from"], defaults=rule)
-    PaymentTerms.objects.get_or_create(
-        applies_from=DEFAULT_PAYMENT_TERMS["applies_from"], defaults=DEFAULT_PAYMENT_TERMS
-    )
+        if rule["kind"] in present or (kinds is not None and rule["kind"] not in kinds):
+            continue
+        rule_model.objects.create(**{k: (v.value if hasattr(v, "value") else v) for k, v in rule.items()})
+        written += 1
+    if not terms_model.objects.exists():
+        terms_model.objects.create(**DEFAULT_PAYMENT_TERMS)
+        written += 1
+    return written
+
+
+def defaults_ensure(**kwargs) -> None:
+    """The default rules where the database has none of a kind (a flushed test database, an empty demo)."""
+    seed_defaults()

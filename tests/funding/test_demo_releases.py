@@ -15,6 +15,6 @@ def test_it_walks_demo_releases_to_different_states():
     assert states[("icebris", "T2a")] == "approved"
     assert states[("wwv", "T1")] == "rejected"
     assert states[("nwbris", "T1")] == states[("wood", "T1")] == "proposed"
-    assert Release.objects.get(locality__code="sbris").amount == 81_753  # 163,506 x £0.50
+    assert Release.objects.get(locality__code="sbris", tranche__code="T1").amount == 81_753  # 163,506 x £0.50
     assert PaymentRun.objects.get().state == "paid"
     assert load_demo_releases() == 0

@@ -3,9 +3,13 @@
 import datetime
 
 import factory
+from django.core.management import call_command
 from django.utils import timezone
 
+from funding.models import ChecklistItem, Evidence, EvidenceStatus
 from improved_access.models import (
+    LTS_SCHEME,
+    PLAN_ITEMS,
     Declaration,
     DeclarationKind,
     DeclarationStatus,
@@ -87,9 +91,58 @@ def accepted(plan):
     return plan
 
 
+def checklist_loaded() -> None:
+    if not ChecklistItem.objects.filter(phase__scheme__code=LTS_SCHEME).exists():
+        call_command("loaddata", "fixtures/lts_checklist.json", verbosity=0)
+
+
+def item(number: str) -> ChecklistItem:
+    checklist_loaded()
+    return ChecklistItem.objects.get(phase__scheme__code=LTS_SCHEME, number=number)
+
+
+def evidence_accepted(locality, number: str, at=MARCH_20, by=None) -> Evidence:
+    """The locality's evidence for the item, accepted at `at` (written directly: a fixture of the past)."""
+    evidence, _ = Evidence.objects.update_or_create(
+        locality=locality,
+        item=item(number),
+        defaults={"status": EvidenceStatus.ACCEPTED, "statement": "Accepted.", "reviewed_at": at, "reviewed_by": by},
+    )
+    return evidence
+
+
+def phase_one_accepted(locality, plan=None, at=MARCH_20, by=None, leave_out=()) -> list[Evidence]:
+    """Every phase 1 item accepted (1.7 as the plan's evidence when a plan is given), but those left out."""
+    checklist_loaded()
+    numbers = ChecklistItem.objects.filter(phase__scheme__code=LTS_SCHEME, phase__number=1).values_list(
+        "number", flat=True
+    )
+    accepted = [evidence_accepted(locality, n, at, by) for n in numbers if n not in leave_out]
+    if plan is not None:
+        plan.evidence = next((e for e in accepted if e.item.number == PLAN_ITEMS[plan.phase]), None)
+        plan.save()
+    return accepted
+
+
+JUNE_20 = datetime.datetime(2018, 6, 20, 12, tzinfo=datetime.UTC)
+JULY_2018 = datetime.date(2018, 7, 1)
+
+
 def compliant_plan(locality, **fields):
-    """5 x 90 evening minutes + 240 Saturday + 180 Sunday = 870 minutes a week; plan and declarations accepted."""
-    plan = PlanFactory(locality=locality, status=PlanStatus.ACCEPTED, reviewed_at=MARCH_20, **fields)
+    """5 x 90 evening minutes + 240 Saturday + 180 Sunday = 870 minutes a week; plan and declarations accepted, and
+    every phase 1 checklist item accepted (1.7 is the plan)."""
+    fields.setdefault("reviewed_at", MARCH_20)
+    plan = PlanFactory(locality=locality, status=PlanStatus.ACCEPTED, **fields)
     week(plan)
     declare_all(plan)
+    if plan.phase == 1:
+        phase_one_accepted(locality, plan)
+    return plan
+
+
+def compliant_phase_two(locality, **fields):
+    """The phase 2 plan (item 2.4), accepted on 20 June 2018, with the same week and declarations."""
+    plan = compliant_plan(locality, phase=2, starts_on=JULY_2018, reviewed_at=JUNE_20, **fields)
+    plan.evidence = evidence_accepted(locality, PLAN_ITEMS[plan.phase], JUNE_20)
+    plan.save()
     return plan

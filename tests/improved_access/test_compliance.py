@@ -80,7 +80,7 @@ def test_it_fails_a_missing_saturday(locality):
     assert not result(assess(locality, ON), RuleKind.WEEKENDS).passed
 
 
-# 20,000 weighted patients: 30 minutes per 1,000 is 600 minutes a week; 45 is 900.
+# 20,000 registered patients: 30 minutes per 1,000 is 600 minutes a week; 45 is 900.
 @pytest.mark.parametrize(
     ("saturday_end", "minutes", "passed", "shown"),
     [

@@ -17,7 +17,15 @@ from onecare.accounts.roles import Role
 from tests.localities.factories import LocalityFactory, VehicleFactory
 from tests.onecare.factories import UserFactory
 
-from .factories import PlanFactory, accepted, compliant_plan, declare_all, week
+from .factories import (
+    PlanFactory,
+    accepted,
+    compliant_phase_two,
+    compliant_plan,
+    declare_all,
+    phase_one_accepted,
+    week,
+)
 
 Q1 = Quarter(2018, 1)
 APRIL_2 = datetime.date(2018, 4, 2)
@@ -85,7 +93,8 @@ def test_it_proposes_nothing_the_second_time(pair):
 
 def test_it_pays_each_quarter_once(pair):
     evaluate()
-    evaluate(Quarter(2018, 2), today=datetime.date(2018, 7, 1))  # phase 1 plan still in force: no phase 2 plan
+    compliant_phase_two(pair[0])  # from 2018Q2 the phase 2 plan (item 2.4) must be accepted
+    evaluate(Quarter(2018, 2), today=datetime.date(2018, 7, 1))
     assert sorted(Release.objects.values_list("tranche__code", flat=True)) == ["2018Q1", "2018Q2"]
 
 
@@ -96,6 +105,7 @@ def test_it_pays_a_locality_that_becomes_compliant_later_in_the_quarter(pair):
         site="Hub", day=6, starts_at=datetime.time(9), ends_at=datetime.time(14), valid_from=datetime.date(2018, 5, 1)
     )
     declare_all(accepted(woodspring.ia_plans.get()))
+    phase_one_accepted(woodspring, woodspring.ia_plans.get())
     outcome = evaluate(today=datetime.date(2018, 5, 2))
     assert [r.locality for r in outcome.proposed] == [woodspring]
     assert outcome.proposed[0].amount == Decimal("46500.75")  # 31,000.5 x 1.50

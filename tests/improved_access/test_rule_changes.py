@@ -36,7 +36,14 @@ def test_the_capacity_rules_start_date_is_proposed_in_the_admin_not_saved(client
 
     response = client.post(
         reverse("admin:improved_access_compliancerule_change", args=[rule.pk]),
-        {"kind": "capacity", "applies_from": "2019-10-01", "threshold": "45", "active": "on", "note": rule.note},
+        {
+            "kind": "capacity",
+            "applies_from": "2019-10-01",
+            "threshold": "45",
+            "basis": "registered",
+            "active": "on",
+            "note": rule.note,
+        },
     )
 
     assert response.status_code == 302
