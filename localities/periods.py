@@ -121,3 +121,23 @@ def periods_checked_at_the_end():
     yield
     with connection.cursor() as cursor:
         cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+
+
+PERIODS_MIGRATION = ("localities", "0005_one_locality_at_a_time")
+
+
+def restore_sqlite_triggers(sender=None, using: str = "default", **kwargs) -> None:
+    """post_migrate: on SQLite, once migration 0005 is applied, make sure its triggers exist (a later migration
+    that rebuilds either table drops them)."""
+    import importlib
+
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    database = connections[using]
+    if database.vendor != "sqlite" or PERIODS_MIGRATION not in MigrationRecorder(database).applied_migrations():
+        return
+    migration = importlib.import_module("localities.migrations.0005_one_locality_at_a_time")
+    with database.cursor() as cursor:
+        for sql in migration.sqlite_triggers():
+            cursor.execute(sql)

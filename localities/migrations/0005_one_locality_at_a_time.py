@@ -36,7 +36,7 @@ OVERLAPPING = """
       AND (NEW.valid_to IS NULL OR other.valid_from <= NEW.valid_to)
 """
 SQLITE_TRIGGER = """
-CREATE TRIGGER {name}_{event} BEFORE {event_sql} ON {table}
+CREATE TRIGGER IF NOT EXISTS {name}_{event} BEFORE {event_sql} ON {table}
 FOR EACH ROW WHEN EXISTS ({overlapping})
 BEGIN
     SELECT RAISE(ABORT, '{name}: the dates overlap another row of the same practice');
@@ -80,20 +80,25 @@ def refuse_existing_overlaps(apps, schema_editor):
         )
 
 
+def sqlite_triggers():
+    """The SQLite triggers' statements. A table rebuild (SQLite's way to alter a table) drops them, so
+    localities.apps writes them again, if missing, after every migrate."""
+    for name, table in TABLES.items():
+        for event, (event_sql, not_itself) in SQLITE_EVENTS.items():
+            overlapping = OVERLAPPING.format(table=table, not_itself=not_itself)
+            yield SQLITE_TRIGGER.format(
+                name=name, event=event, event_sql=event_sql, table=table, overlapping=overlapping
+            )
+
+
 def add_constraints(apps, schema_editor):
     vendor = schema_editor.connection.vendor
-    for name, table in TABLES.items():
-        if vendor == "postgresql":
+    if vendor == "postgresql":
+        for name, table in TABLES.items():
             schema_editor.execute(POSTGRES_ADD.format(table=table, name=name), params=None)
-        elif vendor == "sqlite":
-            for event, (event_sql, not_itself) in SQLITE_EVENTS.items():
-                overlapping = OVERLAPPING.format(table=table, not_itself=not_itself)
-                schema_editor.execute(
-                    SQLITE_TRIGGER.format(
-                        name=name, event=event, event_sql=event_sql, table=table, overlapping=overlapping
-                    ),
-                    params=None,
-                )
+    elif vendor == "sqlite":
+        for sql in sqlite_triggers():
+            schema_editor.execute(sql, params=None)
 
 
 def drop_constraints(apps, schema_editor):

@@ -472,3 +472,78 @@ def test_the_migration_names_the_overlaps_a_database_already_holds(southville, s
         MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017)
         MembershipFactory(practice=southville, locality=woodspring, valid_from=APR_2018)
         migration.refuse_existing_overlaps(apps, None)
+
+
+# The embedded SQLite demo: triggers instead of the exclusion constraints.
+
+SQLITE_ATTEMPTS = """
+import datetime
+from django.db import IntegrityError, connection, transaction
+from localities.models import Commissioner, Locality, LocalityMembership, Practice, PracticeCommissioner
+
+ccg = Commissioner.objects.create(code="11H", name="NHS Bristol CCG", valid_from=datetime.date(2013, 4, 1))
+merged = Commissioner.objects.create(code="15C", name="NHS BNSSG CCG", valid_from=datetime.date(2018, 4, 1))
+south, wood = (Locality.objects.create(code=c, name=n, commissioner=ccg) for c, n in [("sb", "S"), ("wd", "W")])
+practice = Practice.objects.create(code="L81007", name="The Southville Surgery")
+first = LocalityMembership.objects.create(
+    practice=practice, locality=south, valid_from=datetime.date(2017, 4, 1), valid_to=datetime.date(2018, 3, 31)
+)
+PracticeCommissioner.objects.create(practice=practice, commissioner=ccg, valid_from=datetime.date(2013, 4, 1))
+attempts = {
+    "overlapping membership": lambda: LocalityMembership.objects.create(
+        practice=practice, locality=wood, valid_from=datetime.date(2018, 3, 31)
+    ),
+    "overlapping link": lambda: PracticeCommissioner.objects.create(
+        practice=practice, commissioner=merged, valid_from=datetime.date(2018, 4, 1)
+    ),
+    "adjacent membership": lambda: LocalityMembership.objects.create(
+        practice=practice, locality=wood, valid_from=datetime.date(2018, 4, 1)
+    ),
+    "stretched membership": lambda: LocalityMembership.objects.filter(pk=first.pk).update(valid_to=None),
+}
+for name, attempt in attempts.items():
+    try:
+        with transaction.atomic():
+            attempt()
+        print("allowed:", name)
+    except IntegrityError:
+        print("refused:", name)
+"""
+
+
+def test_the_sqlite_demo_database_refuses_overlaps_even_after_its_triggers_were_dropped(tmp_path):
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent.parent
+    database = tmp_path / "demo.sqlite3"
+
+    def manage(*args: str) -> str:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "onecare.settings.local",
+            "DATABASE_URL": f"sqlite:///{database}",
+        }
+        env.pop("REDIS_URL", None)
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=root, env=env, capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout
+
+    manage("migrate", "--noinput")
+    with sqlite3.connect(database) as db:  # as a later migration's table rebuild would
+        db.execute("DROP TRIGGER membership_one_locality_at_a_time_insert")
+    manage("migrate", "--noinput")
+
+    output = [line for line in manage("shell", "-c", SQLITE_ATTEMPTS).splitlines() if ": " in line]
+
+    assert output == [
+        "refused: overlapping membership",
+        "refused: overlapping link",
+        "allowed: adjacent membership",
+        "refused: stretched membership",
+    ]
