@@ -22,6 +22,14 @@ class Scheme(models.Model):
         help_text="What the active tranches' rates add up to (LTS: £3.00); blank: no such rule (Improved Access, "
         "paid per quarter). Set by a data migration: the scheme paper decides it.",
     )
+    minimum_population = models.PositiveIntegerField(
+        "minimum population",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Registered patients a locality should cover (LTS: 100,000); a release for a locality under it is "
+        "flagged and approving it needs a recorded exception. Set by a data migration: the scheme paper decides it.",
+    )
 
     history = HistoricalRecords()
 

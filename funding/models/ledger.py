@@ -11,7 +11,6 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from localities.models import Locality, Practice
-
 from .checklist import ChecklistItem, Scheme
 from .rules import VersionedRule
 
@@ -47,8 +46,28 @@ class Tranche(VersionedRule):
         "that are members on this date."
     )
     active = models.BooleanField(default=True, help_text="The evaluation proposes releases of active tranches only.")
+    releasable_from = models.DateField(
+        "may be released from",
+        null=True,
+        blank=True,
+        help_text="Nothing is proposed on an evaluation of an earlier date. Blank: no window.",
+    )
+    due_by = models.DateField(
+        "due by",
+        null=True,
+        blank=True,
+        help_text="A release whose gate is met after this day is marked late, and approving it needs a reason.",
+    )
+    after = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="followed_by",
+        verbose_name="after tranches",
+        help_text="Tranches that must be released first (a release of each approved, authorised, scheduled or paid).",
+    )
 
-    history = HistoricalRecords(m2m_fields=[gate_items])
+    history = HistoricalRecords(m2m_fields=[gate_items, after])
 
     class Meta:
         ordering = ["scheme", "position", "code"]
@@ -86,6 +105,8 @@ DEAD_STATES = [ReleaseState.REJECTED, ReleaseState.WITHDRAWN]
 UNSETTLED_STATES = [ReleaseState.PROPOSED, ReleaseState.APPROVED, ReleaseState.AUTHORISED, ReleaseState.SCHEDULED]
 # A release in one of these states is in a payment run (and only these are).
 IN_A_RUN = [ReleaseState.SCHEDULED, ReleaseState.PAID]
+# A tranche counts as released for a locality (its successors may follow) when a release of it is in one of these.
+RELEASED_STATES = [ReleaseState.APPROVED, ReleaseState.AUTHORISED, ReleaseState.SCHEDULED, ReleaseState.PAID]
 
 
 class MilestoneEvaluation(models.Model):
@@ -157,6 +178,12 @@ class Release(models.Model):
         "funding.PaymentRun", null=True, blank=True, on_delete=models.PROTECT, related_name="releases"
     )
     paid_on = models.DateField(null=True, blank=True, help_text="The day finance says the money left.")
+    late = models.BooleanField(default=False, help_text="Its gate was met after the tranche's due date.")
+    late_because = models.TextField(blank=True, help_text="Which evidence was accepted when, against which due date.")
+    below_minimum = models.BooleanField(
+        "under the minimum", default=False, help_text="The locality was under the scheme's minimum population."
+    )
+    below_minimum_because = models.TextField(blank=True, help_text="Its population, date and the minimum.")
 
     history = HistoricalRecords()
 
@@ -202,6 +229,11 @@ class Release(models.Model):
     def __str__(self) -> str:
         label = "adjustment of " if self.kind == ReleaseKind.ADJUSTMENT else ""
         return f"{label}{self.tranche.code} for {self.locality}: £{self.amount:,}"
+
+    @property
+    def needs_exception(self) -> bool:
+        """Approving it needs a recorded reason: it is late, or its locality was under the scheme's minimum."""
+        return self.late or self.below_minimum
 
     @property
     def reference(self) -> str:
