@@ -4,7 +4,7 @@
 
 Builds synthetic data with bulk inserts (6,500 practices in 1,250 localities, each with a Locality
 Vehicle, two list-size snapshots per practice, accepted evidence so that every locality opens T1, half
-open T2a, a quarter T3), then in the same run and database times funding.evaluation.evaluate_milestones
+open T2a; a quarter have 3.1 accepted too, but T3 waits for T2a and T2b to be released, so it is not proposed), then in the same run and database times funding.evaluation.evaluate_milestones
 (which proposes every release, writes its per-practice lines, history and transitions) against one SQL
 statement that computes the same (tranche, locality, amount) set, checks the two agree to the penny,
 and prints the ratio (target: within 3x) and the evaluation's query count at 125 and at 1,250
@@ -34,7 +34,7 @@ AT = datetime.date.today()  # the evidence is accepted as the data is built
 # The same (tranche, locality, amount) set as evaluate_milestones' proposals, in one statement.
 AGGREGATE_SQL = """
 WITH tr AS (
-    SELECT t.id, t.rate, t.reference_date, t.opens_on_joining,
+    SELECT t.id, t.rate, t.reference_date, t.opens_on_joining, t.releasable_from,
            (SELECT count(*) FROM funding_tranche_gate_items g WHERE g.tranche_id = t.id) AS n_items
     FROM funding_tranche t JOIN funding_scheme s ON s.id = t.scheme_id
     WHERE t.active AND s.active
@@ -42,6 +42,11 @@ WITH tr AS (
     SELECT tr.id AS tranche_id, l.id AS locality_id, tr.rate, tr.reference_date
     FROM tr CROSS JOIN localities_locality l
     WHERE (tr.n_items > 0 OR tr.opens_on_joining)
+      AND (tr.releasable_from IS NULL OR tr.releasable_from <= %(at)s)
+      AND NOT EXISTS (SELECT 1 FROM funding_tranche_after a WHERE a.from_tranche_id = tr.id
+                      AND NOT EXISTS (SELECT 1 FROM funding_release p WHERE p.tranche_id = a.to_tranche_id
+                                      AND p.locality_id = l.id AND p.kind = 'release'
+                                      AND p.state IN ('approved', 'authorised', 'scheduled', 'paid')))
       AND (NOT tr.opens_on_joining OR (
             EXISTS (SELECT 1 FROM localities_localityvehicle v WHERE v.locality_id = l.id)
             AND EXISTS (SELECT 1 FROM localities_localitymembership m WHERE m.locality_id = l.id
@@ -52,7 +57,14 @@ WITH tr AS (
            WHERE e.locality_id = l.id AND e.status = 'accepted'
              AND (e.reviewed_at AT TIME ZONE 'Europe/London')::date <= %(at)s) = tr.n_items
       AND NOT EXISTS (SELECT 1 FROM funding_release r WHERE r.tranche_id = tr.id AND r.locality_id = l.id
-                      AND r.kind = 'release' AND r.state <> 'withdrawn')
+                      AND r.kind = 'release' AND r.state <> 'withdrawn'
+                      AND NOT (r.state = 'rejected' AND EXISTS (
+                          SELECT 1 FROM funding_evidence e2
+                          JOIN funding_tranche_gate_items g2 ON g2.checklistitem_id = e2.item_id
+                          WHERE g2.tranche_id = tr.id AND e2.locality_id = l.id AND e2.status = 'accepted'
+                            AND (e2.reviewed_at AT TIME ZONE 'Europe/London')::date <= %(at)s
+                            AND e2.reviewed_at > (SELECT max(t.at) FROM funding_releasetransition t
+                                                  WHERE t.release_id = r.id AND t.to_state = 'rejected'))))
 ), population AS (
     SELECT d.tranche_id, d.locality_id, d.rate,
            COALESCE(SUM((SELECT s.registered_patients FROM localities_listsizesnapshot s

@@ -21,6 +21,7 @@ from .admin_rules import ProposeChanges
 from .models import MilestoneEvaluation, Release, ReleaseState, ReleaseTransition, Tranche
 from .release_transitions import (
     ReleaseTransitionNotAllowed,
+    exception_needed,
     release_approve,
     release_authorise,
     release_reject,
@@ -60,7 +61,8 @@ def run_step(step: str, releases, *, actor, reason: str = "") -> tuple[list[Rele
     done, refused = [], []
     for release in releases:
         try:
-            kwargs = {"reason": reason} if needs_reason else {}
+            # An approval takes a reason too: a late or under-minimum release needs one (release_approve says so).
+            kwargs = {"reason": reason} if needs_reason or step == "approve" else {}
             done.append(function(release, actor=actor, **kwargs))
         except ReleaseTransitionNotAllowed as error:
             refused.append(f"{release.reference}: {error}")
@@ -69,15 +71,26 @@ def run_step(step: str, releases, *, actor, reason: str = "") -> tuple[list[Rele
 
 @admin.register(Tranche)
 class TrancheAdmin(ProposeChanges, AuditedAdmin):
-    list_display = ["code", "name", "scheme", "rate", "basis", "opens_on_joining", "reference_date", "active"]
+    list_display = [
+        "code",
+        "name",
+        "scheme",
+        "rate",
+        "basis",
+        "opens_on_joining",
+        "reference_date",
+        "releasable_from",
+        "due_by",
+        "active",
+    ]
     list_filter = ["scheme", "active"]
-    filter_horizontal = ["gate_items"]
+    filter_horizontal = ["gate_items", "after"]
 
 
 @admin.register(Release)
 class ReleaseAdmin(AuditedAdmin):
     scope = ByLocality("locality")
-    list_display = ["reference", "locality", "tranche", "kind", "amount", "state", "proposed_at"]
+    list_display = ["reference", "locality", "tranche", "kind", "amount", "state", "proposed_at", "flags"]
     list_per_page = 50  # a screenful to review; the totals above the list cover every page
     # Only the localities (and commissioners) with releases the user can see: England has 1,250 localities.
     list_filter = [
@@ -86,6 +99,8 @@ class ReleaseAdmin(AuditedAdmin):
         ("locality", admin.RelatedOnlyFieldListFilter),
         "tranche",
         "kind",
+        "late",
+        "below_minimum",
     ]
     list_select_related = ["locality", "tranche"]
     search_fields = ["locality__name", "locality__code"]
@@ -114,8 +129,18 @@ class ReleaseAdmin(AuditedAdmin):
         "authorised_by",
         "authorised_at",
         "payment_run",
+        "late",
+        "late_because",
+        "below_minimum",
+        "below_minimum_because",
     ]
     exclude = ["rule"]
+
+    @admin.display(description="Needs a reason to approve")
+    def flags(self, obj):
+        """Late, under the minimum, or both: approving it needs a recorded reason."""
+        words = [w for w, flag in (("late", obj.late), ("under the minimum", obj.below_minimum)) if flag]
+        return ", ".join(words) or "-"
 
     def has_add_permission(self, request):
         return False
@@ -140,6 +165,7 @@ class ReleaseAdmin(AuditedAdmin):
         steps = []
         for name, (_, needs_reason, allowed) in STEPS.items():
             ok, why = allowed(request.user, release)
+            needs_reason = needs_reason or (name == "approve" and release.needs_exception)
             steps.append(
                 {"name": name, "label": RELEASE_STEPS[name].label, "ok": ok, "why": why, "reason": needs_reason}
             )
@@ -153,6 +179,7 @@ class ReleaseAdmin(AuditedAdmin):
             "tag_class": TAG_CLASS[release.state],
             "limit": delegated_limit(),
             "second_approval": needs_second_approval(release.amount),
+            "exception": exception_needed(release),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -181,6 +208,9 @@ class ReleaseAdmin(AuditedAdmin):
     def _bulk(self, request, queryset, step: str):
         _, needs_reason, _ = STEPS[step]
         queryset = queryset.select_related("locality", "tranche")
+        # Approving a late or under-minimum release needs a recorded reason: asked for only when one is selected.
+        exceptions = step == "approve" and queryset.filter(Q(late=True) | Q(below_minimum=True)).exists()
+        needs_reason = needs_reason or exceptions
         reason = request.POST.get("reason", "").strip()
         if request.POST.get("confirm") == "yes" and (reason or not needs_reason):
             done, refused = run_step(step, list(queryset), actor=request.user, reason=reason)
@@ -201,6 +231,7 @@ class ReleaseAdmin(AuditedAdmin):
             "releases": queryset,
             "totals": totals(queryset),
             "needs_reason": needs_reason,
+            "exceptions": exceptions,
             "reason_missing": request.POST.get("confirm") == "yes" and needs_reason and not reason,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }

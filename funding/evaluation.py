@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
-from django.db.models import BooleanField, CharField, Count, F, Field, Func, Q, Subquery, Value
+from django.db.models import BooleanField, CharField, Count, Exists, F, Field, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from localities.population import FIELD_FOR_BASIS, Basis, latest_snapshots
 
 from .bulk_writes import write_releases
 from .models import (
+    RELEASED_STATES,
     SEPARATE_SCHEMES,
     UNSETTLED_STATES,
     EvaluationRequest,
@@ -33,6 +34,7 @@ from .models import (
     ReleaseKind,
     ReleaseLine,
     ReleaseState,
+    ReleaseTransition,
     Tranche,
 )
 from .money import ZERO, largest_remainder, release_amount
@@ -142,12 +144,22 @@ def figures_at(wanted: dict[tuple[datetime.date, str], Iterable[int]]) -> dict[t
 
 
 def due_locality_ids(tranche: Tranche, at: datetime.date) -> list[int]:
-    """Localities whose gate for the tranche is met by the end of `at` and that have no release of it yet.
+    """Localities whose gate for the tranche is met by the end of `at`, within its window and after its predecessors,
+    and that have no release of it yet (funding/MONEY.md)."""
+    return [pk for pk, _ in _due(tranche, at)]
 
-    A withdrawn release may be proposed again; a rejected one stays rejected (the commissioners decided).
+
+def _due(tranche: Tranche, at: datetime.date) -> list[tuple[int, datetime.date | None]]:
+    """due_locality_ids() with each locality's vehicle's date of establishment, in one query.
+
+    Nothing before the tranche's releasable_from. Each tranche it comes after must be released for the locality (a
+    release of it approved, authorised, scheduled or paid). A withdrawn release may be proposed again; a rejected
+    one only once evidence for a gate item has been accepted again after the rejection (the evidence put right).
     """
     items = [item.pk for item in tranche.gate_items.all()]
     if not items and not tranche.opens_on_joining:
+        return []
+    if tranche.releasable_from is not None and at < tranche.releasable_from:
         return []
     localities = Locality.objects.all()
     if tranche.opens_on_joining:
@@ -160,8 +172,35 @@ def due_locality_ids(tranche: Tranche, at: datetime.date) -> list[int]:
             evidence__reviewed_at__date__lte=at,
         )
         localities = localities.annotate(met=Count("evidence", filter=accepted, distinct=True)).filter(met=len(items))
+    # Every predecessor released: no tranche it comes after without a release of it in a released state.
+    Before = Tranche.after.through
+    released = Release.objects.filter(
+        tranche_id=OuterRef("to_tranche_id"),
+        locality_id=OuterRef(OuterRef("pk")),
+        kind=ReleaseKind.RELEASE,
+        state__in=RELEASED_STATES,
+    )
+    unreleased = Before.objects.filter(from_tranche_id=tranche.pk).exclude(Exists(released))
+    localities = localities.exclude(Exists(unreleased))
     taken = Release.objects.filter(tranche=tranche, kind=ReleaseKind.RELEASE).exclude(state=ReleaseState.WITHDRAWN)
-    return list(localities.exclude(pk__in=taken.values("locality_id")).values_list("pk", flat=True))
+    if items:
+        rejected_at = (
+            ReleaseTransition.objects.filter(release_id=OuterRef("pk"), to_state=ReleaseState.REJECTED)
+            .order_by("-at")
+            .values("at")[:1]
+        )
+        renewed = Evidence.objects.filter(
+            locality_id=OuterRef("locality_id"),
+            item_id__in=items,
+            status=EvidenceStatus.ACCEPTED,
+            reviewed_at__gt=OuterRef("rejected_at"),
+            reviewed_at__date__lte=at,
+        )
+        taken = taken.annotate(rejected_at=Subquery(rejected_at)).exclude(
+            Q(state=ReleaseState.REJECTED) & Exists(renewed)
+        )
+    localities = localities.exclude(pk__in=taken.values("locality_id"))
+    return list(localities.values_list("pk", "vehicle__established_on"))
 
 
 def _rule(tranche: Tranche) -> dict:
@@ -175,6 +214,8 @@ def _rule(tranche: Tranche) -> dict:
         "reference_date": tranche.reference_date.isoformat(),
         "opens_on_joining": tranche.opens_on_joining,
         "gate_items": sorted(item.number for item in tranche.gate_items.all()),
+        "releasable_from": tranche.releasable_from.isoformat() if tranche.releasable_from else None,
+        "due_by": tranche.due_by.isoformat() if tranche.due_by else None,
         "version": tranche.version,
     }
 
@@ -244,13 +285,44 @@ def _release(tranche: Tranche, locality_id: int, figures: list[Figure], **fields
     return release, _lines(figures, release.amount)
 
 
-def _propose(tranches: list[Tranche], at: datetime.date, common: dict) -> list[tuple[Release, list[Line]]]:
-    due = {tranche: due_locality_ids(tranche, at) for tranche in tranches}
+def _late_because(tranche: Tranche, gate_evidence: list[dict], established_on: datetime.date | None) -> str:
+    """Why a release is late, in words (blank when it is not): its gate met after the tranche's due date."""
+    if tranche.due_by is None:
+        return ""
+    due = f"{tranche.code}'s due date of {tranche.due_by:%d/%m/%Y}"
+    late = sorted((e["accepted_on"], e["item"]) for e in gate_evidence if e["accepted_on"] > tranche.due_by)
+    if late:
+        accepted = ", ".join(f"{item} on {day:%d/%m/%Y}" for day, item in late)
+        return f"Evidence accepted after {due}: {accepted}."
+    if tranche.opens_on_joining and established_on is not None and established_on > tranche.due_by:
+        return f"The Locality Vehicle was established on {established_on:%d/%m/%Y}, after {due}."
+    return ""
+
+
+def _below_minimum_because(tranche: Tranche, population: Decimal) -> str:
+    """Why a release is flagged under the scheme's minimum population, in words (blank when it is not)."""
+    minimum = tranche.scheme.minimum_population
+    if minimum is None or population >= minimum:
+        return ""
+    basis = "registered patients" if tranche.basis == Basis.REGISTERED else "weighted patients"
+    return (
+        f"{population.normalize():,f} {basis} on {tranche.reference_date:%d/%m/%Y}, under the scheme's minimum of "
+        f"{minimum:,}."
+    )
+
+
+def _propose(
+    tranches: list[Tranche], at: datetime.date, common: dict, triggers: dict | None = None
+) -> list[tuple[Release, list[Line]]]:
+    """The releases now due. `triggers`: locality id -> [(evidence id, who accepted it)] of the evaluation requests
+    this run consumed; a release's triggered_by is the person whose acceptance triggered it for its locality (the
+    acceptance of gate evidence first), else common's (a run by hand counts for every locality), else nobody."""
+    due = {tranche: _due(tranche, at) for tranche in tranches}
     wanted_items = {item.pk for tranche in tranches if due[tranche] for item in tranche.gate_items.all()}
     evidence = defaultdict(list)
     if wanted_items:
         rows = Evidence.objects.filter(
-            _among("locality_id", {lid for ids in due.values() for lid in ids}),
+            _among("locality_id", {lid for pairs in due.values() for lid, _ in pairs}),
             item_id__in=wanted_items,
             status=EvidenceStatus.ACCEPTED,
         ).values_list("locality_id", "item_id", "item__number", "pk", "reviewed_by_id", "reviewed_at")
@@ -262,27 +334,42 @@ def _propose(tranches: list[Tranche], at: datetime.date, common: dict) -> list[t
                     "evidence": pk,
                     "accepted_by": reviewer,
                     "accepted_at": reviewed_at.isoformat() if reviewed_at else None,
+                    "accepted_on": timezone.localdate(reviewed_at) if reviewed_at else at,
                 }
             )
     groups = defaultdict(set)
-    for tranche, ids in due.items():
-        groups[(tranche.reference_date, tranche.basis)].update(ids)
+    for tranche, pairs in due.items():
+        groups[(tranche.reference_date, tranche.basis)].update(pk for pk, _ in pairs)
     figures = figures_at(groups)
+    triggers = triggers or {}
     made = []
-    for tranche, ids in due.items():
+    for tranche, pairs in due.items():
         gate = {item.pk for item in tranche.gate_items.all()}
         rule = _rule(tranche)
-        for locality_id in ids:
+        for locality_id, established_on in pairs:
             practices = figures[(tranche.reference_date, tranche.basis)].get(locality_id, [])
             gate_evidence = [e for e in evidence[locality_id] if e["item_id"] in gate]
+            late = _late_because(tranche, gate_evidence, established_on)
+            fields = dict(common)
+            requests = triggers.get(locality_id)
+            if requests:
+                opened = {e["evidence"] for e in gate_evidence}
+                fields["triggered_by_id"] = next((by for ev, by in requests if ev in opened), requests[0][1])
             release, lines = _release(
                 tranche,
                 locality_id,
                 practices,
                 kind=ReleaseKind.RELEASE,
-                rule={**rule, "gate_evidence": gate_evidence},
-                **common,
+                rule={
+                    **rule,
+                    "gate_evidence": [{k: v for k, v in e.items() if k != "accepted_on"} for e in gate_evidence],
+                },
+                late=bool(late),
+                late_because=late,
+                **fields,
             )
+            below = _below_minimum_because(tranche, release.population)
+            release.below_minimum, release.below_minimum_because = bool(below), below
             if release.amount > 0:
                 made.append((release, lines))
     return made
@@ -352,13 +439,40 @@ def _adjust(common: dict, scope: Q | None = None) -> list[tuple[Release, list[Li
     return made
 
 
-def _claim_requests(now: datetime.datetime) -> int:
-    """Compare-and-set: mark every waiting evaluation request consumed by this run."""
-    return EvaluationRequest.objects.filter(consumed_at__isnull=True, requested_at__lte=now).update(consumed_at=now)
+def _claim_requests(now: datetime.datetime) -> dict[int, list[tuple[int, int]]]:
+    """Compare-and-set: mark every waiting evaluation request consumed by this run, in one statement; what each
+    locality's were: locality id -> [(evidence id, who accepted it)], the latest first."""
+    table = EvaluationRequest._meta
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(table.get_field(name).column)
+
+    # Identifiers from the model's metadata only; the values are parameters. RETURNING: PostgreSQL, SQLite >= 3.35.
+    sql = (
+        f"UPDATE {quote(table.db_table)} SET {column('consumed_at')} = %s "  # noqa: S608
+        f"WHERE {column('consumed_at')} IS NULL AND {column('requested_at')} <= %s "
+        f"RETURNING {column('locality')}, {column('evidence')}, {column('requested_by')}, {column('requested_at')}"
+    )
+    with connection.cursor() as cursor:
+        value = connection.ops.adapt_datetimefield_value(now)
+        cursor.execute(sql, [value, value])
+        rows = cursor.fetchall()
+    triggers: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for locality_id, evidence_id, requested_by_id, _ in sorted(rows, key=lambda row: str(row[3]), reverse=True):
+        triggers[locality_id].append((evidence_id, requested_by_id))
+    return triggers
 
 
-def evaluate_milestones(at: datetime.date, triggered_by=None, trigger: str = "nightly") -> Outcome:
-    """Propose every release now due and every adjustment now called for; running it again proposes nothing."""
+def evaluate_milestones(
+    at: datetime.date, triggered_by=None, trigger: str = "nightly", evidence_id: int | None = None
+) -> Outcome:
+    """Propose every release now due and every adjustment now called for; running it again proposes nothing.
+
+    Who triggered each release for its locality: whoever accepted the evidence of a request this run consumed for
+    that locality. A run by hand (triggered_by, no evidence_id) counts for every locality; a run that follows an
+    acceptance (evidence_id) only through the requests it consumes.
+    """
     started = timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -368,7 +482,8 @@ def evaluate_milestones(at: datetime.date, triggered_by=None, trigger: str = "ni
         evaluation = MilestoneEvaluation.objects.create(
             at=at, started_at=started, triggered_by=triggered_by, trigger=trigger[:200]
         )
-        consumed = _claim_requests(started)
+        triggers = _claim_requests(started)
+        consumed = sum(len(requests) for requests in triggers.values())
         tranches = list(
             Tranche.objects.filter(active=True, scheme__active=True)
             .exclude(scheme__code__in=SEPARATE_SCHEMES)
@@ -378,10 +493,10 @@ def evaluate_milestones(at: datetime.date, triggered_by=None, trigger: str = "ni
         common = {
             "state": ReleaseState.PROPOSED,
             "evaluation_id": evaluation.pk,
-            "triggered_by_id": triggered_by.pk if triggered_by else None,
+            "triggered_by_id": triggered_by.pk if triggered_by and evidence_id is None else None,
             "proposed_at": started,
         }
-        proposed = _propose(tranches, at, common)
+        proposed = _propose(tranches, at, common, triggers)
         adjustments = _adjust(common)
         made = proposed + adjustments
         write_releases(
@@ -396,13 +511,16 @@ def evaluate_milestones(at: datetime.date, triggered_by=None, trigger: str = "ni
     return outcome
 
 
-def evaluate_milestones_by_ids(at: str | None = None, triggered_by_id: int | None = None, trigger: str = "") -> str:
+def evaluate_milestones_by_ids(
+    at: str | None = None, triggered_by_id: int | None = None, trigger: str = "", evidence_id: int | None = None
+) -> str:
     """What the Celery task calls: ids and strings in, the summary line out."""
     from onecare.accounts.models import User
 
     day = datetime.date.fromisoformat(at) if at else timezone.localdate()
     user = User.objects.filter(pk=triggered_by_id).first() if triggered_by_id else None
-    return evaluate_milestones(day, triggered_by=user, trigger=trigger or "nightly").summary_line()
+    outcome = evaluate_milestones(day, triggered_by=user, trigger=trigger or "nightly", evidence_id=evidence_id)
+    return outcome.summary_line()
 
 
 # A request older than this with nothing consumed means its task was lost (broker down, worker killed).

@@ -93,8 +93,24 @@ def _check_role_and_scope(actor, release: Release, step: str) -> None:
     _check(permissions.can_see_release(actor, release))
 
 
-def release_approve(release: Release, *, actor) -> Release:
-    """First approval; within the delegated limit it authorises the release too (recorded as a second step)."""
+def exception_needed(release: Release) -> str:
+    """What approving the release needs a recorded reason for, in words (blank: nothing): late, under the minimum."""
+    why = []
+    if release.late:
+        why.append(f"it is late ({release.late_because})" if release.late_because else "it is late")
+    if release.below_minimum:
+        under = f" ({release.below_minimum_because})" if release.below_minimum_because else ""
+        why.append(f"{release.locality} was under the scheme's minimum population{under}")
+    return " and ".join(why)
+
+
+def release_approve(release: Release, *, actor, reason: str = "") -> Release:
+    """First approval; within the delegated limit it authorises the release too (recorded as a second step).
+
+    A late release, or one for a locality under the scheme's minimum population, is approved only with the reason
+    (the exception), kept on the approval's transition.
+    """
+    reason = (reason or "").strip()
     now = timezone.now()
     with answering_races(release, "approved"), transaction.atomic():
         release = _locked(release)
@@ -104,8 +120,14 @@ def release_approve(release: Release, *, actor) -> Release:
                 return release
             raise _done_by_someone_else(release, "approved", release.approved_by, release.approved_at)
         _check(permissions.can_approve_release(actor, release))
+        exception = exception_needed(release)
+        if exception and not reason:
+            raise ReleaseTransitionNotAllowed(
+                f"{release.reference} needs a recorded reason to be approved: {exception}. Give the reason."
+            )
         release.approved_by, release.approved_at = actor, now
-        _move(release, ReleaseState.APPROVED, actor=actor, at=now, label="Approved")
+        label = f"Approved as an exception ({exception}): {reason}" if exception else "Approved"
+        _move(release, ReleaseState.APPROVED, actor=actor, at=now, label=label)
         if not needs_second_approval(release.amount):
             release.authorised_by, release.authorised_at = actor, now
             _move(

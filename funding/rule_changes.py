@@ -54,6 +54,9 @@ RULES = {
             "gate_items",
             "reference_date",
             "active",
+            "releasable_from",
+            "due_by",
+            "after",
         ),
         Role.COMMISSIONER,
     ),
@@ -122,7 +125,7 @@ def describe(model, name: str, value) -> str:
         return "(blank)"
     if field.many_to_many:
         related = field.related_model.objects.filter(pk__in=value)
-        return ", ".join(sorted(str(getattr(r, "number", r)) for r in related)) or "(none)"
+        return ", ".join(sorted(str(getattr(r, "number", None) or getattr(r, "code", r)) for r in related)) or "(none)"
     if field.is_relation:
         found = field.related_model.objects.filter(pk=value).first()
         return str(found) if found is not None else f"(no longer there: {value})"
@@ -292,10 +295,29 @@ def _apply(change: RuleChange, *, actor):
     for name, ids in many.items():
         getattr(rule, name).set(ids)
     if isinstance(rule, Tranche):
+        tranche_order_check(rule)
         schemes = {rule.scheme_id, change.before.get("scheme") or rule.scheme_id}
         for scheme_id in schemes:
             tranche_rates_check(scheme_id)
     return rule
+
+
+def tranche_order_check(tranche: Tranche) -> None:
+    """A tranche never comes, directly or through others, after itself (it could never be released)."""
+    edges: dict[int, set[int]] = {}
+    for from_id, to_id in Tranche.after.through.objects.values_list("from_tranche_id", "to_tranche_id"):
+        edges.setdefault(from_id, set()).add(to_id)
+    seen, waiting = set(), list(edges.get(tranche.pk, ()))
+    while waiting:
+        current = waiting.pop()
+        if current == tranche.pk:
+            raise RuleChangeNotAllowed(
+                f"{tranche.code} would come after itself (through the tranches it comes after): it could never be "
+                "released. Choose tranches that come before it."
+            )
+        if current not in seen:
+            seen.add(current)
+            waiting.extend(edges.get(current, ()))
 
 
 def tranche_rates_check(scheme_id: int) -> None:

@@ -29,8 +29,10 @@ def deadline_reminders_send() -> int:
     retry_backoff=True,
     max_retries=5,
 )
-def evaluate_milestones(at: str | None = None, triggered_by_id: int | None = None, trigger: str = "nightly") -> str:
-    return evaluation.evaluate_milestones_by_ids(at, triggered_by_id, trigger)
+def evaluate_milestones(
+    at: str | None = None, triggered_by_id: int | None = None, trigger: str = "nightly", evidence_id: int | None = None
+) -> str:
+    return evaluation.evaluate_milestones_by_ids(at, triggered_by_id, trigger, evidence_id)
 
 
 @shared_task(name="funding.evaluation_requests_sweep", acks_late=True)

@@ -187,7 +187,13 @@ def evidence_accept(evidence: Evidence, *, actor) -> Evidence:
 
         enqueue_on_commit(evidence_reviewed_notify, evidence.pk)
         # The outbox row above is the guarantee; this is the fast path (the sweep catches a lost task).
-        enqueue_on_commit(evaluate_milestones, triggered_by_id=actor.pk, trigger=f"evidence {evidence.pk} accepted")
+        # evidence_id: the acceptor triggered it for this locality only (funding/MONEY.md, "Approvals").
+        enqueue_on_commit(
+            evaluate_milestones,
+            triggered_by_id=actor.pk,
+            trigger=f"evidence {evidence.pk} accepted",
+            evidence_id=evidence.pk,
+        )
     return evidence
 
 

@@ -5,6 +5,7 @@ from .evidence import Evidence, EvidenceFile, EvidenceStatus, EvidenceTransition
 from .ledger import (
     DEAD_STATES,
     IN_A_RUN,
+    RELEASED_STATES,
     SEPARATE_SCHEMES,
     UNSETTLED_STATES,
     Basis,
@@ -24,6 +25,7 @@ from .rules import DelegatedLimit, RuleChange, RuleChangeState, VersionedRule
 __all__ = [
     "DEAD_STATES",
     "IN_A_RUN",
+    "RELEASED_STATES",
     "SEPARATE_SCHEMES",
     "UNSETTLED_STATES",
     "Basis",

@@ -11,6 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from localities.models import Locality, Practice
+
 from .checklist import ChecklistItem, Scheme
 from .rules import VersionedRule
 

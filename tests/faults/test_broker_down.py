@@ -28,13 +28,13 @@ def test_an_acceptance_commits_while_redis_is_down_and_the_sweep_evaluates_it(
 ):
     broker.start()
     broker.stop()  # down: nothing listens on its port
-    evidence = EvidenceFactory(locality=people.south_bristol, item=lts_rules.items["3.1"], submitted=True)
+    evidence = EvidenceFactory(locality=people.south_bristol, item=lts_rules.items["2.1"], submitted=True)
     client.force_login(people.commissioner)
 
     response = client.post(reverse("funding:review", args=[evidence.pk]), {"decision": "accept"}, follow=True)
 
     assert response.redirect_chain == [(reverse("funding:review-queue"), 302)]
-    assert [str(m) for m in response.context["messages"]] == ["Evidence for 3.1 from South Bristol accepted."]
+    assert [str(m) for m in response.context["messages"]] == ["Evidence for 2.1 from South Bristol accepted."]
     evidence.refresh_from_db()
     assert (evidence.status, evidence.reviewed_by) == (EvidenceStatus.ACCEPTED, people.commissioner)
     request = EvaluationRequest.objects.get(evidence=evidence)
@@ -58,7 +58,7 @@ def test_an_acceptance_commits_while_redis_is_down_and_the_sweep_evaluates_it(
     release = Release.objects.get()
     assert (release.locality, release.tranche.code, release.state) == (
         people.south_bristol,
-        "T3",
+        "T2a",
         ReleaseState.PROPOSED,
     )
 
@@ -96,7 +96,11 @@ def test_tasks_the_broker_could_not_take_are_kept_and_sent_when_it_is_back(clien
         (
             "funding.evaluate_milestones",
             [],
-            {"triggered_by_id": people.commissioner.pk, "trigger": f"evidence {evidence.pk} accepted"},
+            {
+                "triggered_by_id": people.commissioner.pk,
+                "trigger": f"evidence {evidence.pk} accepted",
+                "evidence_id": evidence.pk,
+            },
         ),
     ]
     assert unsent_tasks_sweep() == "sent=0 waiting=2"  # still down: kept, the attempt counted

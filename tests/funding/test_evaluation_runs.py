@@ -49,20 +49,20 @@ def test_it_runs_as_a_task_recording_who_triggered_it(lts_rules, two_localities,
 def test_it_evaluates_on_commit_after_an_acceptance(
     lts_rules, people, user_factory, django_capture_on_commit_callbacks
 ):
-    item = lts_rules.items["3.1"]
+    item = lts_rules.items["2.1"]
     evidence = EvidenceFactory(locality=people.south_bristol, item=item, submitted=True)
 
     with django_capture_on_commit_callbacks(execute=True):
         evidence_accept(evidence, actor=people.commissioner)
 
     release = Release.objects.get()
-    assert (release.tranche.code, release.triggered_by) == ("T3", people.commissioner)
+    assert (release.tranche.code, release.triggered_by) == ("T2a", people.commissioner)
     assert release.rule["gate_evidence"][0]["accepted_by"] == people.commissioner.pk
     assert EvaluationRequest.objects.get().consumed_at is not None
 
 
 def test_it_sweeps_requests_whose_task_was_lost(lts_rules, people):
-    evidence = EvidenceFactory(locality=people.south_bristol, item=lts_rules.items["3.1"], submitted=True)
+    evidence = EvidenceFactory(locality=people.south_bristol, item=lts_rules.items["2.1"], submitted=True)
     evidence_accept(evidence, actor=people.commissioner)  # no commit in this test: the task is never queued
 
     assert evaluation_requests_sweep.delay().get() == "summary: proposed=0 adjustments=0 amount=0.00"

@@ -63,7 +63,7 @@ def test_it_refuses_whoever_triggered_the_evaluation(lts_rules, people):
 
 
 def test_it_refuses_whoever_accepted_the_gating_evidence(lts_rules, people):
-    accept(people.south_bristol, lts_rules.items["3.1"], reviewer=people.commissioner)
+    accept(people.south_bristol, lts_rules.items["2.1"], reviewer=people.commissioner)
     release = evaluate_milestones(datetime.date.today()).proposed[0]
 
     with pytest.raises(ReleaseTransitionNotAllowed, match="accepted evidence"):

@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from funding.evaluation import evaluate_milestones
-from funding.models import DelegatedLimit, Release, RuleChange, RuleChangeState, Scheme, Tranche
+from funding.models import DelegatedLimit, Release, ReleaseState, RuleChange, RuleChangeState, Scheme, Tranche
 from funding.permissions import can_approve_release
 from funding.release_transitions import ReleaseTransitionNotAllowed, release_approve, release_authorise
 from funding.release_workflow import delegated_limit
@@ -24,7 +24,7 @@ from funding.rule_changes import (
 from onecare.accounts.roles import Role
 from tests.onecare.factories import UserFactory
 
-from .ledger import join
+from .ledger import accept, join, mark
 
 JUNE_1 = datetime.date(2018, 6, 1)
 
@@ -40,6 +40,9 @@ def tranche_form(tranche: Tranche, **changes) -> dict:
         "basis": tranche.basis,
         "gate_items": [item.pk for item in tranche.gate_items.all()],
         "reference_date": tranche.reference_date.isoformat(),
+        "releasable_from": tranche.releasable_from.isoformat() if tranche.releasable_from else "",
+        "due_by": tranche.due_by.isoformat() if tranche.due_by else "",
+        "after": [t.pk for t in tranche.after.all()],
     }
     if tranche.opens_on_joining:
         data["opens_on_joining"] = "on"
@@ -226,7 +229,12 @@ def changed_t3(lts_rules, people):
     change = t3_opens_on_joining(people.commissioner)
     rule_change_approve(change, actor=people.bnssg_commissioner)
     join(people.south_bristol)
-    evaluate_milestones(JUNE_1)
+    accept(people.south_bristol, *[lts_rules.items[n] for n in ["2.1", "2.2", "2.3", "2.4"]])
+    july = datetime.date.today()  # T3 is from 01/07/2018, after T2a and T2b (funding/MONEY.md)
+    for release in evaluate_milestones(july).proposed:
+        if release.tranche.code in {"T2a", "T2b"}:
+            mark(release, ReleaseState.APPROVED)
+    evaluate_milestones(july)
     return Release.objects.get(locality=people.south_bristol, tranche__code="T3")
 
 

@@ -16,11 +16,21 @@ def test_it_gates_each_tranche_as_the_scheme_paper_says(lts_rules):
 
     assert gates == {
         "T1": [],
-        "T2a": ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "2.1"],
+        "T2a": ["2.1"],
         "T2b": ["2.2", "2.3", "2.4"],
         "T3": ["3.1"],
     }
     assert [t.code for t in Tranche.objects.filter(opens_on_joining=True)] == ["T1"]
+    windows = {
+        t.code: (t.releasable_from, t.due_by, sorted(t.after.values_list("code", flat=True)))
+        for t in Tranche.objects.all()
+    }
+    assert windows == {
+        "T1": (datetime.date(2017, 10, 3), datetime.date(2017, 12, 31), []),
+        "T2a": (datetime.date(2018, 1, 1), datetime.date(2018, 6, 30), []),
+        "T2b": (datetime.date(2018, 1, 1), datetime.date(2018, 6, 30), []),
+        "T3": (datetime.date(2018, 7, 1), datetime.date(2019, 3, 31), ["T2a", "T2b"]),
+    }
     assert {t.basis for t in Tranche.objects.all()} == {Basis.REGISTERED}
 
 
