@@ -33,6 +33,15 @@ class SessionForm(forms.ModelForm):
             "valid_to": "Runs until (YYYY-MM-DD, blank: until further notice)",
         }
 
+        # Each field's own words, so two bad times say which is which (not "Enter a valid time." twice).
+        error_messages = {
+            "starts_at": {"invalid": "Enter the start time as hours and minutes, like 18:30."},
+            "ends_at": {"invalid": "Enter the end time as hours and minutes, like 20:00."},
+            "appointment_minutes": {"invalid": "Enter the appointment length as a whole number of minutes."},
+            "valid_from": {"invalid": "Enter the date the session runs from as YYYY-MM-DD, like 2018-04-01."},
+            "valid_to": {"invalid": "Enter the date the session runs until as YYYY-MM-DD, or leave it blank."},
+        }
+
     day = forms.TypedChoiceField(label="Day of week", choices=Weekday.choices, coerce=int)
     clinician_type = forms.ChoiceField(label="Clinician", choices=ClinicianType.choices)
     booking = forms.ChoiceField(label="Booking", choices=Booking.choices)
@@ -43,6 +52,8 @@ class SessionForm(forms.ModelForm):
             self.add_error("ends_at", "The session must end after it starts (sessions cannot run past midnight).")
         if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
             self.add_error("valid_to", "The session cannot stop before it starts running.")
+        if data.get("appointment_minutes") is not None and data["appointment_minutes"] < 1:
+            self.add_error("appointment_minutes", "Appointment length must be at least 1 minute.")
         return data
 
 

@@ -5,6 +5,8 @@ import datetime
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from onecare import constraints as worded
+
 
 class Scheme(models.Model):
     """A funding scheme with a governance checklist, e.g. the Locality Transformation Scheme."""
@@ -53,7 +55,7 @@ class Phase(models.Model):
 
     class Meta:
         ordering = ["scheme", "number"]
-        constraints = [models.UniqueConstraint(fields=["scheme", "number"], name="phase_number_unique")]
+        constraints = [worded.UniqueConstraint(fields=["scheme", "number"], name="phase_number_unique")]
 
     def __str__(self) -> str:
         return f"Phase {self.number}: {self.title}"
@@ -75,7 +77,7 @@ class ChecklistItem(models.Model):
 
     class Meta:
         ordering = ["phase__scheme", "phase__number", "position", "number"]
-        constraints = [models.UniqueConstraint(fields=["phase", "number"], name="checklist_item_number_unique")]
+        constraints = [worded.UniqueConstraint(fields=["phase", "number"], name="checklist_item_number_unique")]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"

@@ -8,6 +8,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from localities.models import Locality
+from onecare import constraints as worded
 
 from .checklist import ChecklistItem
 
@@ -44,8 +45,8 @@ class Evidence(models.Model):
         ordering = ["locality__name", "item__phase__number", "item__position"]
         verbose_name_plural = "evidence"
         constraints = [
-            models.UniqueConstraint(fields=["locality", "item"], name="one_evidence_per_locality_item"),
-            models.CheckConstraint(
+            worded.UniqueConstraint(fields=["locality", "item"], name="one_evidence_per_locality_item"),
+            worded.CheckConstraint(
                 condition=~models.Q(status="returned") | ~models.Q(return_reason=""),
                 name="returned_evidence_has_reason",
             ),

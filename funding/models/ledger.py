@@ -11,6 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from localities.models import Locality, Practice
+from onecare import constraints as worded
 
 from .checklist import ChecklistItem, Scheme
 from .rules import VersionedRule
@@ -73,8 +74,8 @@ class Tranche(VersionedRule):
     class Meta:
         ordering = ["scheme", "position", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["scheme", "code"], name="tranche_code_unique"),
-            models.CheckConstraint(condition=Q(rate__gte=0), name="tranche_rate_not_negative"),
+            worded.UniqueConstraint(fields=["scheme", "code"], name="tranche_code_unique"),
+            worded.CheckConstraint(condition=Q(rate__gte=0), name="tranche_rate_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -191,35 +192,35 @@ class Release(models.Model):
     class Meta:
         ordering = ["-proposed_at", "locality__name", "tranche__position"]
         constraints = [
-            models.UniqueConstraint(
+            worded.UniqueConstraint(
                 fields=["locality", "tranche"],
                 condition=Q(kind=ReleaseKind.RELEASE) & ~Q(state__in=DEAD_STATES),
                 name="one_live_release_per_locality_tranche",
             ),
-            models.UniqueConstraint(
+            worded.UniqueConstraint(
                 fields=["adjusts"],
                 condition=Q(kind=ReleaseKind.ADJUSTMENT, state__in=UNSETTLED_STATES),
                 name="one_unsettled_adjustment_per_release",
             ),
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=Q(kind=ReleaseKind.ADJUSTMENT) | Q(amount__gte=0), name="release_amount_not_negative"
             ),
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=Q(kind=ReleaseKind.RELEASE, adjusts__isnull=True)
                 | Q(kind=ReleaseKind.ADJUSTMENT, adjusts__isnull=False),
                 name="adjustment_adjusts_a_release",
             ),
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=~Q(state__in=DEAD_STATES) | ~Q(reason=""), name="rejected_release_has_reason"
             ),
             # Payments are final (funding/MONEY.md): a scheduled or paid release is in a run, nothing else is,
             # and a release is paid exactly when it has a paid date. PostgreSQL triggers hold the rest.
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=Q(state__in=IN_A_RUN, payment_run__isnull=False)
                 | (~Q(state__in=IN_A_RUN) & Q(payment_run__isnull=True)),
                 name="release_in_a_run_when_scheduled_or_paid",
             ),
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=Q(state=ReleaseState.PAID, paid_on__isnull=False)
                 | (~Q(state=ReleaseState.PAID) & Q(paid_on__isnull=True)),
                 name="paid_release_has_paid_date",
@@ -256,7 +257,7 @@ class ReleaseLine(models.Model):
 
     class Meta:
         ordering = ["release", "practice__code"]
-        constraints = [models.UniqueConstraint(fields=["release", "practice"], name="one_line_per_release_practice")]
+        constraints = [worded.UniqueConstraint(fields=["release", "practice"], name="one_line_per_release_practice")]
 
     def __str__(self) -> str:
         return f"{self.practice_id}: £{self.amount}"

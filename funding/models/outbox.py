@@ -5,6 +5,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from localities.models import Locality
+from onecare import constraints as worded
 
 from .checklist import Phase
 from .evidence import Evidence
@@ -34,7 +35,7 @@ class SentReminder(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["locality", "phase", "kind"], name="one_reminder_per_kind"),
+            worded.UniqueConstraint(fields=["locality", "phase", "kind"], name="one_reminder_per_kind"),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from localities.models import Commissioner
+from onecare import constraints as worded
 
 
 class PaymentRunState(models.TextChoices):
@@ -42,11 +43,11 @@ class PaymentRun(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=Q(state=PaymentRunState.DRAFT) | Q(locked_by__isnull=False, locked_at__isnull=False),
                 name="locked_run_has_lock",
             ),
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=~Q(state=PaymentRunState.PAID)
                 | Q(paid_by__isnull=False, paid_at__isnull=False, paid_on__isnull=False),
                 name="paid_run_has_paid_date",

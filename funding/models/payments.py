@@ -9,6 +9,8 @@ and is paid once.
 from django.conf import settings
 from django.db import models
 
+from onecare import constraints as worded
+
 from .ledger import Release
 from .payment_runs import PaymentRun
 
@@ -25,7 +27,7 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["paid_on", "pk"]
-        constraints = [models.UniqueConstraint(fields=["release"], name="release_paid_once")]
+        constraints = [worded.UniqueConstraint(fields=["release"], name="release_paid_once")]
 
     def __str__(self) -> str:
         return f"Release {self.release_id} paid £{self.amount:,} on {self.paid_on:%d/%m/%Y} (run {self.payment_run_id})"
@@ -50,8 +52,8 @@ class ScheduleLine(models.Model):
     class Meta:
         ordering = ["payment_run", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["release"], name="release_on_one_schedule"),
-            models.UniqueConstraint(fields=["payment_run", "position"], name="one_schedule_line_per_position"),
+            worded.UniqueConstraint(fields=["release"], name="release_on_one_schedule"),
+            worded.UniqueConstraint(fields=["payment_run", "position"], name="one_schedule_line_per_position"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from onecare import constraints as worded
+
 
 class VersionedRule(models.Model):
     """A rule whose changes are proposed and approved: its version, and who proposed and approved that version.
@@ -43,7 +45,7 @@ class DelegatedLimit(VersionedRule):
 
     class Meta:
         verbose_name = "delegated limit"
-        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="delegated_limit_not_negative")]
+        constraints = [worded.CheckConstraint(condition=Q(amount__gte=0), name="delegated_limit_not_negative")]
 
     def __str__(self) -> str:
         return f"Delegated limit £{self.amount:,}"
@@ -80,12 +82,12 @@ class RuleChange(models.Model):
     class Meta:
         ordering = ["-proposed_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(
+            worded.UniqueConstraint(
                 fields=["content_type", "object_id"],
                 condition=Q(state="proposed", object_id__isnull=False),
                 name="one_open_change_per_rule",
             ),
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=~Q(state__in=["rejected"]) | ~Q(reason=""), name="rejected_rule_change_has_reason"
             ),
         ]

@@ -7,6 +7,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from localities.models import Locality
+from onecare import constraints as worded
 
 
 class ActivityReturn(models.Model):
@@ -27,7 +28,7 @@ class ActivityReturn(models.Model):
     class Meta:
         ordering = ["-uploaded_at"]
         constraints = [
-            models.UniqueConstraint(
+            worded.UniqueConstraint(
                 fields=["locality", "quarter"], condition=Q(superseded=False), name="ia_one_current_return"
             )
         ]
@@ -51,8 +52,8 @@ class Appointment(models.Model):
     class Meta:
         ordering = ["date", "slot_start", "site"]
         constraints = [
-            models.CheckConstraint(condition=Q(attended__lte=F("booked")), name="ia_attended_within_booked"),
-            models.CheckConstraint(
+            worded.CheckConstraint(condition=Q(attended__lte=F("booked")), name="ia_attended_within_booked"),
+            worded.CheckConstraint(
                 condition=Q(did_not_attend__lte=F("booked") - F("attended")), name="ia_dna_within_booked"
             ),
         ]

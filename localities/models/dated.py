@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from onecare import constraints as worded
+
 
 class DatedQuerySet(models.QuerySet):
     def on(self, at: datetime.date) -> "DatedQuerySet":
@@ -35,8 +37,8 @@ class Dated(models.Model):
             raise ValidationError({"valid_to": "The end date cannot be before the start date."})
 
     @staticmethod
-    def period_constraint(name: str) -> models.CheckConstraint:
-        return models.CheckConstraint(
+    def period_constraint(name: str) -> worded.CheckConstraint:
+        return worded.CheckConstraint(
             condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")), name=name
         )
 

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Case, IntegerField, Value, When
 from simple_history.models import HistoricalRecords
 
+from onecare import constraints as worded
+
 from .organisations import Practice
 
 
@@ -55,10 +57,10 @@ class ListSizeSnapshot(models.Model):
         ordering = ["practice__code", "-extract_date"]
         get_latest_by = "extract_date"
         constraints = [
-            models.UniqueConstraint(
+            worded.UniqueConstraint(
                 fields=["practice", "extract_date", "source_kind"], name="one_list_size_per_practice_date_source"
             ),
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=models.Q(weighted_patients__isnull=True) | models.Q(weighted_patients__gte=0),
                 name="weighted_patients_not_negative",
             ),

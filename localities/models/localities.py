@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from onecare import constraints as worded
+
 from ..periods import membership_clash, membership_period
 from .dated import Dated, DatedQuerySet
 from .organisations import Commissioner, Practice
@@ -74,7 +76,7 @@ class SubLocality(models.Model):
         ordering = ["locality__name", "name"]
         verbose_name = "sub-locality"
         verbose_name_plural = "sub-localities"
-        constraints = [models.UniqueConstraint(fields=["locality", "name"], name="sub_locality_name_unique")]
+        constraints = [worded.UniqueConstraint(fields=["locality", "name"], name="sub_locality_name_unique")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.locality})"
@@ -101,8 +103,8 @@ class LocalityMembership(Dated):
         ordering = ["locality__name", "practice__code", "valid_from"]
         constraints = [
             Dated.period_constraint("membership_period_in_order"),
-            models.UniqueConstraint(fields=["practice", "valid_from"], name="one_membership_per_practice_start"),
-            models.CheckConstraint(
+            worded.UniqueConstraint(fields=["practice", "valid_from"], name="one_membership_per_practice_start"),
+            worded.CheckConstraint(
                 condition=models.Q(opted_out_on__isnull=True) | ~models.Q(opt_out_reason=""),
                 name="opt_out_has_reason",
             ),

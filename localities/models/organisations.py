@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from onecare import constraints as worded
+
 from ..periods import commissioner_clash, commissioner_period
 from ..validators import (
     normalise_ods_code,
@@ -82,7 +84,7 @@ class Practice(models.Model):
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=models.Q(closed_on__isnull=True)
                 | models.Q(opened_on__isnull=True)
                 | models.Q(closed_on__gte=models.F("opened_on")),
@@ -125,7 +127,7 @@ class PracticeCommissioner(Dated):
         verbose_name_plural = "practices' commissioners"
         constraints = [
             Dated.period_constraint("practice_commissioner_period_in_order"),
-            models.UniqueConstraint(fields=["practice", "valid_from"], name="one_commissioner_link_per_start"),
+            worded.UniqueConstraint(fields=["practice", "valid_from"], name="one_commissioner_link_per_start"),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from onecare import constraints as worded
+
 
 class BallotKind(models.TextChoices):
     QUESTION = "question", "A question (yes or no)"
@@ -61,17 +63,17 @@ class Ballot(models.Model):
     class Meta:
         ordering = ["-opens_at"]
         constraints = [
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=Q(electorate="locality", locality__isnull=False)
                 | Q(electorate="onecare", locality__isnull=True),
                 name="ballot_locality_matches_electorate",
             ),
-            models.CheckConstraint(condition=Q(kind="question") | Q(seats__gte=1), name="election_has_seats"),
-            models.CheckConstraint(
+            worded.CheckConstraint(condition=Q(kind="question") | Q(seats__gte=1), name="election_has_seats"),
+            worded.CheckConstraint(
                 condition=Q(meeting_date__isnull=True) | Q(meeting_date__gte=models.F("postal_deadline")),
                 name="meeting_not_before_postal_deadline",
             ),
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=~Q(status="certified") | Q(certified_by__isnull=False, certified_at__isnull=False),
                 name="certified_ballot_has_certifier",
             ),
@@ -123,7 +125,7 @@ class Elector(models.Model):
 
     class Meta:
         ordering = ["ballot", "practice__name"]
-        constraints = [models.UniqueConstraint(fields=["ballot", "practice"], name="one_elector_per_practice")]
+        constraints = [worded.UniqueConstraint(fields=["ballot", "practice"], name="one_elector_per_practice")]
 
     def __str__(self) -> str:
         return f"{self.practice} in {self.ballot}"
@@ -145,7 +147,7 @@ class Candidate(models.Model):
 
     class Meta:
         ordering = ["ballot", "name"]
-        constraints = [models.UniqueConstraint(fields=["ballot", "name"], name="candidate_name_unique_in_ballot")]
+        constraints = [worded.UniqueConstraint(fields=["ballot", "name"], name="candidate_name_unique_in_ballot")]
 
     def __str__(self) -> str:
         return self.name
@@ -178,7 +180,7 @@ class Vote(models.Model):
 
     class Meta:
         ordering = ["ballot", "recorded_at"]
-        constraints = [models.UniqueConstraint(fields=["ballot", "practice"], name="one_vote_per_practice")]
+        constraints = [worded.UniqueConstraint(fields=["ballot", "practice"], name="one_vote_per_practice")]
 
     def __str__(self) -> str:
         return f"{self.practice_id} in ballot {self.ballot_id} ({self.get_channel_display().lower()})"
@@ -193,7 +195,7 @@ class VoteMark(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["vote", "candidate"], name="one_mark_per_candidate")]
+        constraints = [worded.UniqueConstraint(fields=["vote", "candidate"], name="one_mark_per_candidate")]
 
     def __str__(self) -> str:
         return f"Vote {self.vote_id} for candidate {self.candidate_id}"

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from onecare import constraints as worded
+
 # The plan's years: Year One is 2016-17.
 PLAN_YEARS = {1: "Year One (2016-17)", 2: "Year Two (2017-18)", 3: "Year Three (2018-19)"}
 FORECAST_YEARS = ["2016/17", "2017/18", "2018/19", "2019/20"]
@@ -53,7 +55,7 @@ class Activity(models.Model):
     class Meta:
         ordering = ["area__letter", "number"]
         verbose_name_plural = "activities"
-        constraints = [models.UniqueConstraint(fields=["area", "number"], name="activity_number_unique_in_area")]
+        constraints = [worded.UniqueConstraint(fields=["area", "number"], name="activity_number_unique_in_area")]
 
     def __str__(self) -> str:
         return f"{self.area.letter}{self.number}"
@@ -76,7 +78,7 @@ class Risk(models.Model):
     class Meta:
         ordering = ["number"]
         constraints = [
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=Q(likelihood__gte=1, likelihood__lte=5, impact__gte=1, impact__lte=5),
                 name="risk_levels_one_to_five",
             )
@@ -120,8 +122,8 @@ class IncomeFigure(models.Model):
     class Meta:
         ordering = ["source__order", "year"]
         constraints = [
-            models.UniqueConstraint(fields=["source", "year"], name="one_income_figure_per_source_year"),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="income_not_negative"),
+            worded.UniqueConstraint(fields=["source", "year"], name="one_income_figure_per_source_year"),
+            worded.CheckConstraint(condition=Q(amount__gte=0), name="income_not_negative"),
         ]
 
     def __str__(self) -> str:

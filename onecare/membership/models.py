@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from onecare import constraints as worded
+
 
 class MemberStatus(models.TextChoices):
     INVITED = "invited", "Invited"
@@ -43,14 +45,14 @@ class Member(models.Model):
     class Meta:
         ordering = ["practice__code"]
         constraints = [
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=~Q(status="member") | Q(joined_on__isnull=False), name="member_has_joined_date"
             ),
-            models.CheckConstraint(
+            worded.CheckConstraint(
                 condition=Q(share_paid_on__isnull=True) | Q(share_certificate_number__isnull=False),
                 name="paid_share_has_certificate",
             ),
-            models.CheckConstraint(condition=~Q(status="left") | Q(left_on__isnull=False), name="left_has_date"),
+            worded.CheckConstraint(condition=~Q(status="left") | Q(left_on__isnull=False), name="left_has_date"),
         ]
 
     def __str__(self) -> str:

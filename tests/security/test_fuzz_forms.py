@@ -9,6 +9,7 @@ or a 4xx, never a 500. New forms are covered as soon as a page shows them.
 
 import os
 import random
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -117,6 +118,11 @@ def people_with_pages():
     return found
 
 
+# A refused constraint must be answered in words (onecare/constraints.py), never Django's
+# "Constraint “name” is violated." or the database's own error.
+RAW_DATABASE_TEXT = re.compile(r"\bConstraint\b|\bviolated\b|IntegrityError|violates")
+
+
 class Fuzzer:
     """Sends every form on a page its hostile payloads, signing in again before each (a payload may sign out)."""
 
@@ -149,6 +155,9 @@ class Fuzzer:
         self.sent += 1
         status = response.status_code
         refused_page = form.method == "post" and status == 200
+        raw = RAW_DATABASE_TEXT.search(response.text) if "html" in response.get("Content-Type", "") else None
+        if raw:
+            self.failures.append(f"{form.method.upper()} {action} -> the database's words {raw.group(0)!r} shown")
         if status not in ACCEPTABLE or (refused_page and not any(m in response.text for m in MESSAGE_MARKERS)):
             shown = {k: (v if isinstance(v, str | list) else "<file>") for k, v in data.items()}
             self.failures.append(f"{form.method.upper()} {action} -> {status}: {str(shown)[:300]}")
