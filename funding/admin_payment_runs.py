@@ -64,6 +64,7 @@ class PaymentRunAdmin(AuditedAdmin):
                 "locked_at",
                 "paid_by",
                 "paid_at",
+                "paid_on",
             ]
             if obj
             else []
