@@ -1,6 +1,8 @@
 """Ballots in the admin: editable while a draft; opening, closing and certifying go through the transitions."""
 
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from onecare.accounts.admin_base import AuditedAdmin, ByLocality, ScopedTabularInline
 
@@ -56,6 +58,22 @@ def open_ballots(modeladmin, request, queryset):
 
 @admin.action(description="Close the selected ballots for the scrutineer to certify")
 def close_ballots(modeladmin, request, queryset):
+    """Close at once when voting has ended; a ballot whose postal deadline or meeting is still to come is closed
+    only after a warning page naming the days left, confirmed by the returning officer."""
+    today = timezone.localdate()
+    early = [b for b in queryset if b.status == BallotStatus.OPEN and b.last_voting_day >= today]
+    if early and request.POST.get("confirm_early_close") != "yes":
+        rows = [(b, (b.last_voting_day - today).days) for b in early]
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Close ballots before voting has ended?",
+            "opts": modeladmin.model._meta,
+            "early": rows,
+            "selected": queryset.values_list("pk", flat=True),
+            "action": "close_ballots",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/ballots/ballot/confirm_close.html", context)
     _run(modeladmin, request, queryset, ballot_close, "closed")
 
 

@@ -52,9 +52,17 @@ class QuestionResult:
 
     @property
     def outcome(self) -> str:
+        """The certified outcome: shown only once the scrutineer has certified the count."""
         if self.yes == self.no:
             return "Tied: not carried"
         return "Carried" if self.carried else "Not carried"
+
+    @property
+    def provisional_outcome(self) -> str:
+        """Before certification: which answer is leading, never "Carried"."""
+        if self.yes == self.no:
+            return "Yes and no are level"
+        return "Yes is leading" if self.carried else "No is leading"
 
 
 def count_question(ballot: Ballot) -> QuestionResult:

@@ -33,8 +33,6 @@ OFFER_TITLE = "The One Care offer to practices (June 2016)"
 OFFER_QUESTION = (
     "Does your practice support the offer from One Care as set out in our manifesto and this business plan?"
 )
-# The earliest list sizes the portal holds: turnout by population is counted at this date.
-POPULATION_DATE = datetime.date(2018, 1, 1)
 
 DEMO_PEOPLE = [
     # username, password (demo only), group, first name, last name
@@ -133,7 +131,6 @@ def load_offer_ballot(staff: User, lmc: User) -> Ballot | None:
         opens_at=_at(datetime.date(2016, 5, 23)),
         postal_deadline=datetime.date(2016, 6, 17),
         meeting_date=datetime.date(2016, 6, 21),
-        population_date=POPULATION_DATE,
     )
     ballot = ballot_open(ballot, actor=staff)
     electors = list(ballot.electors.select_related("practice").order_by("practice__code"))
@@ -144,8 +141,9 @@ def load_offer_ballot(staff: User, lmc: User) -> Ballot | None:
         else:
             channel, received = Channel.POSTAL, datetime.date(2016, 6, 1) + datetime.timedelta(days=position % 17)
         vote_cast(ballot, elector.practice, actor=staff, channel=channel, answer=answer, received_on=received)
-    ballot_close(ballot, actor=staff)
-    return ballot_certify(ballot, actor=lmc)
+    # Closed after the meeting and certified by the LMC the next morning, as it happened in 2016.
+    ballot_close(ballot, actor=staff, at=_at(ballot.meeting_date, 18))
+    return ballot_certify(ballot, actor=lmc, at=_at(ballot.meeting_date + datetime.timedelta(days=1), 10))
 
 
 def load_south_bristol(staff: User, lmc: User) -> None:
@@ -158,7 +156,6 @@ def load_south_bristol(staff: User, lmc: User) -> None:
         "locality": locality,
         "opens_at": _at(datetime.date(2017, 10, 2)),
         "postal_deadline": datetime.date(2017, 10, 20),
-        "population_date": POPULATION_DATE,
     }
     question = ballot_open(
         Ballot.objects.create(
@@ -191,8 +188,8 @@ def load_south_bristol(staff: User, lmc: User) -> None:
                 election, practice, actor=staff, channel=Channel.POSTAL, candidates=[choice], received_on=received
             )
     for ballot in (question, election):
-        ballot_close(ballot, actor=staff)
-        ballot_certify(ballot, actor=lmc)
+        ballot_close(ballot, actor=staff, at=_at(ballot.postal_deadline, 18))
+        ballot_certify(ballot, actor=lmc, at=_at(ballot.postal_deadline + datetime.timedelta(days=3), 10))
 
 
 BOARD_TITLE = "One Care board: practice representatives (demo)"
@@ -213,7 +210,6 @@ def load_open_election(staff: User) -> Ballot | None:
         electorate=ElectorateKind.ONECARE_MEMBERS,
         opens_at=_at(opened),
         postal_deadline=today + datetime.timedelta(days=14),
-        population_date=POPULATION_DATE,
     )
     for name in BOARD_CANDIDATES:
         Candidate.objects.create(ballot=ballot, name=name, nominated_by="Two member practices (demo)")

@@ -61,6 +61,11 @@ class RecordVoteForm(VoteForm):
     )
     field_order = ["practice", "channel", "received_on", "answer", "candidates"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "answer" in self.fields:
+            self.fields["answer"].label = "The practice's answer"
+
 
 class ConfirmForm(forms.Form):
     """A button with nothing to fill in (certify, close): CSRF is the only field."""

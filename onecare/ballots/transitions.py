@@ -102,6 +102,11 @@ def ballot_open(ballot: Ballot, *, actor) -> Ballot:
 
 def _check_received(ballot: Ballot, channel: Channel, received_on: datetime.date) -> None:
     opened = timezone.localtime(ballot.opens_at).date()
+    today = timezone.localdate()
+    if received_on > today:
+        raise VoteRefused(
+            f"A vote cannot be received in the future: {received_on:%-d %B %Y} is after today ({today:%-d %B %Y})."
+        )
     if received_on < opened:
         raise VoteRefused(f"The ballot opened on {opened:%-d %B %Y}: a vote received before then cannot count.")
     if channel == Channel.MEETING:
@@ -192,19 +197,22 @@ def vote_cast(
     return vote
 
 
-def ballot_close(ballot: Ballot, *, actor) -> Ballot:
+def ballot_close(ballot: Ballot, *, actor, at: datetime.datetime | None = None) -> Ballot:
+    """Close the ballot for the scrutineer; `at` records when it happened (the demo's 2016 ballot), default now."""
     with _answering_races(what="closed"), transaction.atomic():
         ballot = _locked(ballot)
         if ballot.status == BallotStatus.CLOSED:
             return ballot
         _check(permissions.can_run(actor, ballot, sources={BallotStatus.OPEN}))
-        ballot.closed_at = timezone.now()
+        ballot.closed_at = at or timezone.now()
         _set_status(ballot, BallotStatus.CLOSED, "Closed")
     return ballot
 
 
-def ballot_certify(ballot: Ballot, *, actor) -> Ballot:
-    """The scrutineer certifies the count; the result is frozen and the ballot can no longer change."""
+def ballot_certify(ballot: Ballot, *, actor, at: datetime.datetime | None = None) -> Ballot:
+    """The scrutineer certifies the count; the result is frozen and the ballot can no longer change.
+
+    `at` records when it happened (the demo's 2016 ballot, certified after its meeting), default now."""
     with _answering_races(what="certified"), transaction.atomic():
         ballot = _locked(ballot)
         if ballot.status == BallotStatus.CERTIFIED:
@@ -212,7 +220,7 @@ def ballot_certify(ballot: Ballot, *, actor) -> Ballot:
         _check(permissions.can_certify(actor, ballot))
         ballot.certified_result = result_as_data(ballot)
         ballot.certified_by = actor
-        ballot.certified_at = timezone.now()
+        ballot.certified_at = at or timezone.now()
         _set_status(ballot, BallotStatus.CERTIFIED, "Certified by the scrutineer")
         for decision in ballot.decisions.select_for_update():
             _settle(decision, ballot)

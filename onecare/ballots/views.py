@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
 
 from localities.models import Locality, Practice
 from onecare.membership.roles import is_onecare_staff, is_scrutineer
@@ -109,6 +109,7 @@ def ballot_results(request: HttpRequest, pk: int) -> HttpResponse:
     ballot = permissions.get_ballot_for_user(request.user, pk)
     allowed, reason = permissions.can_see_tally(request.user, ballot)
     can_certify, cannot_certify = permissions.can_certify(request.user, ballot)
+    certified = ballot.status == BallotStatus.CERTIFIED
     return render(
         request,
         "onecare/ballot_results.html",
@@ -120,15 +121,17 @@ def ballot_results(request: HttpRequest, pk: int) -> HttpResponse:
             "result": result_of(ballot) if allowed else None,
             "turnout": turnout(ballot),
             "can_certify": can_certify,
-            "cannot_certify": cannot_certify if is_scrutineer(request.user) else "",
+            "cannot_certify": cannot_certify if is_scrutineer(request.user) and not certified else "",
+            "certified": certified,
             "is_staff": is_onecare_staff(request.user),
         },
     )
 
 
 @login_required
-@require_POST
 def ballot_certify_view(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return _certify_page(request, pk)
     ballot = permissions.get_ballot_for_user(request.user, pk)
     try:
         ballot_certify(ballot, actor=request.user)
@@ -139,6 +142,21 @@ def ballot_certify_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "You have certified the result. The ballot can no longer change.")
     return redirect("ballots:results", pk=ballot.pk)
+
+
+def _certify_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Opening the certify address: the scrutineer is asked to confirm; anyone else is told it takes a form (405)."""
+    ballot = permissions.get_ballot_for_user(request.user, pk) if is_scrutineer(request.user) else None
+    if ballot is not None and permissions.can_certify(request.user, ballot)[0]:
+        return render(request, "onecare/ballot_certify.html", {"ballot": ballot, "turnout": turnout(ballot)})
+    response = render(
+        request,
+        "405.html",
+        {"back_url": reverse("ballots:results", args=[pk]) if ballot else "", "back_label": "Back to the tally"},
+        status=405,
+    )
+    response["Allow"] = "POST"
+    return response
 
 
 @login_required

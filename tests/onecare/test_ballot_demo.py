@@ -58,3 +58,6 @@ def test_it_lets_the_demo_practice_manager_vote_and_read_the_2016_result(client)
     result = client.get(reverse("ballots:results", args=[offer.pk]))
     assert b"Carried." in result.content
     assert b"77 of 92" in result.content
+    # Certified the morning after the meeting of 21 June 2016, and turnout counted at the ballot's own date.
+    assert b"on 22 June 2016." in result.content
+    assert b"1 January 2018" not in result.content and b"at 23 May 2016" in result.content
