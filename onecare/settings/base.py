@@ -132,8 +132,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
-        # The NHS.UK stylesheet loads the Frutiger web font from the NHS assets host.
-        "font-src": [SELF, "https://assets.nhs.uk"],
+        # Fonts only from the portal: its copy of the NHS.UK stylesheet has no web fonts (onecare/staticfinders.py).
+        "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
@@ -155,6 +155,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("nhsuk", BASE_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"),
+]
+# The NHS.UK stylesheet without its web fonts from assets.nhs.uk comes first (onecare/staticfinders.py).
+STATICFILES_FINDERS = [
+    "onecare.staticfinders.LocalFontsFinder",
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {

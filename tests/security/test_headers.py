@@ -27,7 +27,7 @@ def test_it_sends_a_content_security_policy_without_inline_scripts(client):
     assert policy["script-src"] == ["'self'"]
     assert policy["style-src"] == ["'self'"]
     assert policy["img-src"] == ["'self'", "data:"]
-    assert policy["font-src"] == ["'self'", "https://assets.nhs.uk"]
+    assert policy["font-src"] == ["'self'"]
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["form-action"] == ["'self'"]
     assert policy["object-src"] == ["'none'"]
