@@ -34,6 +34,11 @@ class PhaseRows:
     def accepted(self) -> int:
         return sum(row.status == EvidenceStatus.ACCEPTED for row in self.rows)
 
+    @property
+    def complete(self) -> bool:
+        """Every item of the phase accepted: its deadline no longer matters."""
+        return bool(self.rows) and self.accepted == len(self.rows)
+
 
 def locality_checklist(locality: Locality, day: datetime.date) -> list[PhaseRows]:
     statuses = dict(Evidence.objects.filter(locality=locality).values_list("item_id", "status"))

@@ -141,6 +141,36 @@ def evidence_submit(
     return _write("submit", locality, item, actor=actor, statement=statement, files=files)
 
 
+def evidence_file_remove(stored: EvidenceFile, *, actor) -> Evidence:
+    """Take one file out of a draft (or returned) evidence, after the person confirmed it: the row goes (its history
+    keeps who removed it), the stored file is deleted once the transaction commits. Removing it twice is quiet."""
+    with _answering_races("changed", lambda: stored.evidence.item.number), transaction.atomic():
+        wait_no_longer()
+        evidence = (
+            Evidence.objects.select_for_update(of=("self",))
+            .select_related("locality", "item")
+            .get(pk=stored.evidence_id)
+        )
+        if evidence.status not in (EvidenceStatus.DRAFT, EvidenceStatus.RETURNED):
+            raise TransitionNotAllowed(
+                f"Evidence that is {evidence.get_status_display().lower()} cannot be changed: "
+                "files can be removed only from a draft."
+            )
+        allowed, reason = permissions.can_save_draft(actor, evidence)
+        if not allowed:
+            raise TransitionNotAllowed(reason)
+        current = EvidenceFile.objects.filter(pk=stored.pk, evidence=evidence).first()
+        if current is None:
+            return evidence
+        name, storage = current.file.name, current.file.storage
+        current._history_user = actor
+        current.delete()
+        evidence._change_reason = f"File removed: {current.download_name}"
+        evidence.save()
+        transaction.on_commit(lambda: storage.delete(name))
+    return evidence
+
+
 def _review(evidence: Evidence, transition: str, *, actor, reason: str = "") -> tuple[Evidence, bool]:
     now = timezone.now()
     wait_no_longer()

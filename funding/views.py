@@ -1,5 +1,7 @@
 """Portal pages for the checklist: a locality's task list, an item page with its evidence form, files, review."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -69,6 +71,9 @@ def item(request: HttpRequest, code: str, item_id: int) -> HttpResponse:
     ).first() or Evidence(locality=locality, item=checklist_item)
     can_edit = permissions.can_submit(request.user, evidence)[0]
     form = EvidenceForm(initial={"statement": evidence.statement})
+    removable = can_edit and evidence.status in (EvidenceStatus.DRAFT, EvidenceStatus.RETURNED)
+    if request.method == "POST" and "remove_file" in request.POST:
+        return _remove_file(request, evidence, removable)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
@@ -100,10 +105,40 @@ def item(request: HttpRequest, code: str, item_id: int) -> HttpResponse:
             "can_edit": can_edit,
             "form": form,
             "plan_phase": permissions.plan_phase_of(evidence),
+            "removable": removable,
+            "removing": _file_to_remove(evidence, request.GET.get("remove")) if removable else None,
             **status_context(evidence, checklist_item.phase),
             **with_history(evidence),
         },
     )
+
+
+def _file_to_remove(evidence: Evidence, public_id: str | None) -> EvidenceFile | None:
+    """The file of this evidence named by ?remove=, for the confirmation; None for anything else."""
+    if not public_id or evidence.pk is None:
+        return None
+    try:
+        return evidence.files.filter(public_id=uuid.UUID(public_id)).first()
+    except ValueError:
+        return None
+
+
+def _remove_file(request: HttpRequest, evidence: Evidence, removable: bool) -> HttpResponse:
+    """The confirmed removal of one file from a draft, through funding.transitions."""
+    if not removable:
+        raise PermissionDenied
+    back = redirect("funding:item", evidence.locality.code, evidence.item_id)
+    stored = _file_to_remove(evidence, request.POST.get("remove_file"))
+    if stored is None:
+        messages.info(request, "That file had already been removed.")
+        return back
+    try:
+        transitions.evidence_file_remove(stored, actor=request.user)
+    except transitions.TransitionNotAllowed as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{stored.download_name} has been removed from the draft.")
+    return back
 
 
 @login_required
