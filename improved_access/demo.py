@@ -1,6 +1,6 @@
 """Demo Improved Access data on the BNSSG localities: South Bristol compliant in every quarter of 2018/19, Woodspring
-not (no Sunday, a short Friday evening, only pre-bookable sessions, two declarations not yet accepted, no plan
-submitted), and South Bristol's 2018Q1 activity.
+not (its plan returned: no Sunday, a short Friday evening, only pre-bookable sessions, two declarations not yet
+accepted), and South Bristol's 2018Q1 activity.
 
 A locality's IA plan is the evidence for checklist items 1.7 (phase 1) and 2.4 (phase 2): the LTS demo submits or
 accepts 1.7 through plan_as_evidence() (the plan's own transitions), and load_demo() then takes South Bristol
@@ -234,6 +234,21 @@ def _south_bristol(south: Locality, lead, commissioner) -> Plan:
     return first
 
 
+def _woodspring(wood: Locality, commissioner) -> Plan:
+    """Woodspring's phase 1 plan (its item 1.7) submitted in March 2018 and returned: no Sunday, a short Friday
+    evening, only pre-bookable sessions; two declarations still waiting for review."""
+    from funding.demo import stand_in_lead
+
+    lead = stand_in_lead(wood)
+    plan = plan_as_evidence(wood, PLAN_ITEMS[Phase.ONE], "return", lead=lead, reviewer=commissioner)
+    _declare(plan, lead, commissioner, pending={DeclarationKind.DIGITAL, DeclarationKind.MEASUREMENT})
+    backdate(wood, {"1.7": [WOOD_SUBMITTED, WOOD_RETURNED]}, {Phase.ONE: (WOOD_SUBMITTED, WOOD_RETURNED)})
+    return plan
+
+
+WOOD_SUBMITTED, WOOD_RETURNED = datetime.date(2018, 3, 21), datetime.date(2018, 3, 27)
+
+
 def load_demo() -> int:
     """Plans for South Bristol (compliant) and Woodspring (not); returns how many plans it made (0 if Woodspring
     has one already)."""
@@ -253,9 +268,7 @@ def load_demo() -> int:
     with transaction.atomic():
         south = _south_bristol(localities["sbris"], lead, commissioner)
         _activity(localities["sbris"], list(south.sessions.all()), lead)
-        wood = plan_ensure(localities["wood"], Phase.ONE, actor=None)
-        _sessions(wood, NOT_COMPLIANT, None)
-        _declare(wood, None, commissioner, pending={DeclarationKind.DIGITAL, DeclarationKind.MEASUREMENT})
+        _woodspring(localities["wood"], commissioner)
         for quarter in DEMO_QUARTERS:
             try:
                 evaluate_improved_access(quarter, trigger="demo data")

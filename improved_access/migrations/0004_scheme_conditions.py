@@ -9,9 +9,22 @@ PLAN_ITEMS = {1: "1.7", 2: "2.4"}
 def seed_rules(apps, schema_editor):
     """The national rules, once: every kind with no rule yet gets its default (a new database gets them all; an
     existing one keeps its rules, changed dates included, and gains the new kinds). Nothing re-seeds them later."""
+    from django.utils import timezone
+
     from improved_access.models.rules import seed_defaults
 
     seed_defaults(apps.get_model("improved_access", "ComplianceRule"), apps.get_model("improved_access", "PaymentTerms"))
+    # Each rule has its history from the start: a "created" record for any rule without one (the admin shows it).
+    now = timezone.now()
+    for name in ("ComplianceRule", "PaymentTerms"):
+        model = apps.get_model("improved_access", name)
+        history = apps.get_model("improved_access", f"Historical{name}")
+        with_history = set(history.objects.values_list("id", flat=True))
+        for rule in model.objects.exclude(pk__in=with_history):
+            values = {field.attname: getattr(rule, field.attname) for field in model._meta.concrete_fields}
+            history.objects.create(
+                **values, history_date=now, history_type="+", history_change_reason="Seeded by migration 0004"
+            )
 
 
 def link_plans(apps, schema_editor):

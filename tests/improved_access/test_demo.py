@@ -20,6 +20,8 @@ def test_it_loads_one_compliant_and_one_non_compliant_locality():
     assert not woodspring.compliant
     assert "Sunday: no sessions" in woodspring.reason() and "Friday: 60 of 90" in woodspring.reason()
     assert "Same day: no sessions" in woodspring.reason()
+    wood_plan = Plan.objects.get(locality=wood)
+    assert wood_plan.status == PlanStatus.RETURNED and wood_plan.evidence.status == EvidenceStatus.RETURNED
     # South Bristol's plans are its evidence for 1.7 and 2.4, accepted with them; 1.6 was returned, then accepted.
     plans = {p.phase: p for p in Plan.objects.filter(locality=south)}
     assert {p.status for p in plans.values()} == {PlanStatus.ACCEPTED}
