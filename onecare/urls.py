@@ -6,6 +6,8 @@ from onecare.accounts import views as account_views
 admin.site.site_header = "BNSSG locality funding portal: administration"
 admin.site.site_title = "BNSSG locality funding portal"
 admin.site.index_title = "Administration"
+# "View site" in the admin goes to the portal's home, which sends each role to its own start page.
+admin.site.site_url = "/"
 
 urlpatterns = [
     path("", account_views.home, name="home"),

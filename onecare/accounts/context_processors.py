@@ -27,12 +27,16 @@ def _navigation(request: HttpRequest) -> dict:
             links.append(("Our locality", reverse("localities:detail", args=[locality.code])))
         if locality and user.has_role(Role.LOCALITY_LEAD):
             links.append(("Improved Access", reverse("improved_access:status", args=[locality.code])))
+    if user.is_superuser or user.has_role(Role.DATA_ADMIN):
+        links.append(("Data admin", reverse("accounts:data-admin-home")))
     if user.is_superuser or user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN):
         links.append(("Localities", reverse("localities:overview")))
     if user.has_role(Role.COMMISSIONER):
         links.append(("Review evidence", reverse("funding:review-queue")))
         links.append(("Improved Access", reverse("improved_access:overview")))
-    if user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN):
+    if user.has_role(
+        Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN, Role.PRACTICE_MANAGER, Role.LOCALITY_LEAD
+    ):
         links.append(("LTS money", reverse("funding:money")))
     if user.has_role(Role.ONECARE_STAFF):
         links.append(("Member register", reverse("membership:register")))

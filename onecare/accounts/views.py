@@ -2,6 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -12,7 +13,7 @@ from .scoping import home_locality
 START_PAGES = {
     Role.COMMISSIONER: "localities:overview",
     Role.FINANCE_APPROVER: "localities:overview",
-    Role.DATA_ADMIN: "admin:index",
+    Role.DATA_ADMIN: "accounts:data-admin-home",
     Role.ONECARE_STAFF: "membership:register",
     Role.SCRUTINEER: "ballots:list",
 }
@@ -26,7 +27,7 @@ def start_page_for(user) -> str | None:
     if role in START_PAGES:
         return reverse(START_PAGES[role])
     if user.is_superuser:
-        return reverse("admin:index")
+        return reverse("accounts:data-admin-home")
     return None
 
 
@@ -36,6 +37,63 @@ def home(request: HttpRequest) -> HttpResponse:
     if destination:
         return redirect(destination)
     return render(request, "accounts/no_role.html", status=403)
+
+
+# The data admin's start page: where each of their pages is, most of them in the admin.
+DATA_ADMIN_LINKS = [
+    (
+        "Practice data",
+        [
+            (
+                "Import practice data",
+                "admin:localities_importrecord_changelist",
+                "NHS Digital list sizes, the ODS practice register, NHS Payments files and the membership template",
+            ),
+            ("Practices", "admin:localities_practice_changelist", "Every practice, its commissioner links and history"),
+            ("List sizes", "admin:localities_listsizesnapshot_changelist", "Registered and weighted list sizes"),
+            ("Commissioners", "admin:localities_commissioner_changelist", "CCGs and their mergers"),
+        ],
+    ),
+    (
+        "Localities",
+        [
+            ("Localities overview", "localities:overview", "Population and progress of every locality"),
+            ("Localities in the admin", "admin:localities_locality_changelist", "Localities and their vehicles"),
+            ("Memberships", "admin:localities_localitymembership_changelist", "Which practice is in which locality"),
+            ("Representatives", "admin:localities_representative_changelist", "Each locality's representatives"),
+        ],
+    ),
+    (
+        "Funding",
+        [
+            ("LTS money", "funding:money", "Money released and paid against the envelope"),
+            ("Evidence", "admin:funding_evidence_changelist", "Checklist evidence of every locality"),
+            ("Releases", "admin:funding_release_changelist", "Tranche releases and adjustments"),
+        ],
+    ),
+    (
+        "Tasks",
+        [
+            (
+                "Tasks waiting for the broker",
+                "admin:outbox_unsenttask_changelist",
+                "Tasks the broker could not take, sent again every five minutes",
+            ),
+            ("Evaluation requests", "admin:funding_evaluationrequest_changelist", "Milestone evaluations asked for"),
+            ("Everything in the admin", "admin:index", "Every list the data admin can open"),
+        ],
+    ),
+]
+
+
+@login_required
+def data_admin_home(request: HttpRequest) -> HttpResponse:
+    if not (request.user.is_superuser or request.user.has_role(Role.DATA_ADMIN)):
+        raise PermissionDenied("This page is the data admin's start page.")
+    sections = [
+        (title, [(label, reverse(name), hint) for label, name, hint in links]) for title, links in DATA_ADMIN_LINKS
+    ]
+    return render(request, "accounts/data_admin_home.html", {"sections": sections})
 
 
 class LoginView(auth_views.LoginView):

@@ -85,7 +85,7 @@ def test_it_keeps_anonymous_visitors_out(client, two_localities):
     [
         (Role.COMMISSIONER, "/localities/"),
         (Role.FINANCE_APPROVER, "/localities/"),
-        (Role.DATA_ADMIN, "/admin/"),
+        (Role.DATA_ADMIN, "/accounts/data-admin/"),
         (Role.PRACTICE_MANAGER, "/localities/sbris/"),
         (Role.LOCALITY_LEAD, "/localities/sbris/"),
     ],
@@ -133,3 +133,20 @@ def test_it_shows_each_localitys_population_in_the_admin(client, two_localities,
 
     assert "105,000" in page
     assert "40,000 (below the 100,000 minimum)" in page
+
+
+def test_the_data_admin_starts_at_a_portal_page_linking_to_their_pages(client):
+    from django.contrib import admin
+
+    user = UserFactory(role=Role.DATA_ADMIN)
+    client.force_login(user)
+    page = client.get(reverse("accounts:data-admin-home")).content.decode()
+    for name in (
+        "admin:localities_importrecord_changelist",
+        "admin:localities_practice_changelist",
+        "admin:outbox_unsenttask_changelist",
+        "localities:overview",
+        "funding:money",
+    ):
+        assert f'href="{reverse(name)}"' in page, name
+    assert admin.site.site_url == "/"  # "View site": home, which sends the data admin here, not back to the admin

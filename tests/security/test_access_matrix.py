@@ -36,6 +36,7 @@ accounts:login                          200       302          302     302     3
 accounts:logout                         405       405          405     405     405     405        405     405
 accounts:password-change                login     200          200     200     200     200        200     200
 accounts:password-change-done           login     200          200     200     200     200        200     200
+accounts:data-admin-home                login     403          403     403     403     200        403     403
 security:setup                          login     302          302     302     302     302        302     302
 security:verify                         login     302          302     302     302     302        302     302
 localities:overview                     login     200          200     403     403     200        403     403
