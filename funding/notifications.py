@@ -25,7 +25,7 @@ def send(template: str, context: dict, recipients: list[str]) -> int:
     """One message with a plain-text body and an HTML alternative, from templates/emails/<template>.{txt,html}."""
     if not recipients:
         return 0
-    context = {"portal_url": getattr(settings, "PORTAL_URL", ""), **context}
+    context = {"portal_url": settings.PORTAL_URL, **context}  # every link absolute: e-mails leave the portal
     subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
     message = EmailMultiAlternatives(
         subject=subject,

@@ -20,6 +20,7 @@ def production_env(**changes):
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS="portal.example.nhs.uk",
         DJANGO_CSRF_TRUSTED_ORIGINS="https://portal.example.nhs.uk",
+        PORTAL_URL="https://portal.example.nhs.uk",
         DATABASE_URL=os.environ["DATABASE_URL"],
     )
     for key, value in changes.items():
@@ -55,8 +56,17 @@ def test_it_passes_check_deploy_with_the_production_variables():
         ({"DJANGO_SECRET_KEY": "django-insecure-" + secrets.token_urlsafe(48)}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_SECRET_KEY": "too-short-to-be-a-secret"}, "DJANGO_SECRET_KEY"),
         ({"DATABASE_URL": None}, "DATABASE_URL"),
+        ({"PORTAL_URL": None}, "PORTAL_URL"),
+        ({"PORTAL_URL": "portal.example.nhs.uk/funding"}, "PORTAL_URL"),
     ],
-    ids=["no-secret-key", "insecure-secret-key", "short-secret-key", "no-database-url"],
+    ids=[
+        "no-secret-key",
+        "insecure-secret-key",
+        "short-secret-key",
+        "no-database-url",
+        "no-portal-url",
+        "bad-portal-url",
+    ],
 )
 def test_it_refuses_to_start_without_the_production_variables(changes, complaint):
     done = manage("check", env=production_env(**changes))

@@ -170,6 +170,9 @@ STORAGES = {
 # Only the front-end files the pages use are worth compressing; sources and maps are skipped.
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ("map", "scss", "mts", "mjs", "njk", "json", "md", "png", "ico")
 
+# The portal's own address, with scheme and host and no trailing slash: the start of every link in an e-mail
+# (funding/notifications.py). Production refuses to start without it.
+PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "BNSSG locality funding portal <noreply@localhost>")
 

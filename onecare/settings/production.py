@@ -1,5 +1,7 @@
 """The production shape (docker-compose.yml): every secret and host comes from the environment."""
 
+import re
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -15,6 +17,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 600)  # 
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405
 if not ALLOWED_HOSTS:  # noqa: F405
     raise ImproperlyConfigured("Set DJANGO_ALLOWED_HOSTS.")
+# E-mails link to the portal at this address: without it they would carry bare paths.
+PORTAL_URL = env_str("PORTAL_URL").rstrip("/")
+if not re.fullmatch(r"https?://[^/\s]+", PORTAL_URL):
+    raise ImproperlyConfigured("PORTAL_URL must be the portal's address, like https://portal.example.nhs.uk.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
