@@ -18,7 +18,7 @@ from onecare.pagecache import cached_page
 
 from . import permissions
 from .admin_rules import ProposeChanges
-from .models import MilestoneEvaluation, Release, ReleaseState, ReleaseTransition, Tranche
+from .models import Evidence, EvidenceStatus, MilestoneEvaluation, Release, ReleaseState, ReleaseTransition, Tranche
 from .release_transitions import (
     ReleaseTransitionNotAllowed,
     exception_needed,
@@ -28,6 +28,7 @@ from .release_transitions import (
     release_withdraw,
 )
 from .release_workflow import RELEASE_STEPS, TAG_CLASS, delegated_limit, needs_second_approval
+from .transitions import TransitionNotAllowed, evidence_reopen
 
 ZERO = Decimal("0.00")
 
@@ -129,6 +130,7 @@ class ReleaseAdmin(AuditedAdmin):
         "authorised_by",
         "authorised_at",
         "payment_run",
+        "paid_on",
         "late",
         "late_because",
         "below_minimum",
@@ -180,6 +182,7 @@ class ReleaseAdmin(AuditedAdmin):
             "limit": delegated_limit(),
             "second_approval": needs_second_approval(release.amount),
             "exception": exception_needed(release),
+            "reopen": self._reopenable(request.user, release),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -189,11 +192,46 @@ class ReleaseAdmin(AuditedAdmin):
                 "<path:object_id>/step/<str:step>/",
                 self.admin_site.admin_view(self.step_view),
                 name="funding_release_step",
-            )
+            ),
         ]
         return custom + super().get_urls()
 
+    @staticmethod
+    def _reopenable(user, release) -> list:
+        """A rejected release's accepted gate evidence the user may return to the locality to be put right."""
+        if release.state != ReleaseState.REJECTED or release.kind != "release":
+            return []
+        gate = Evidence.objects.filter(
+            locality_id=release.locality_id, item__tranches=release.tranche_id, status=EvidenceStatus.ACCEPTED
+        ).select_related("locality", "item")
+        return [evidence for evidence in gate if permissions.can_reopen(user, evidence)[0]]
+
+    def reopen_view(self, request, object_id):
+        """POST (the "reopen" step): return a rejected release's gate evidence to the locality to be put right (a
+        reason), so that the evaluation proposes the tranche again once it is accepted again (funding/MONEY.md)."""
+        release = self.get_scoped_or_404(request, object_id)
+        reason = request.POST.get("reason", "").strip()
+        returned, refused = [], []
+        for evidence in self._reopenable(request.user, release) if reason else []:
+            try:
+                returned.append(evidence_reopen(evidence, actor=request.user, reason=reason).item.number)
+            except TransitionNotAllowed as error:
+                refused.append(f"{evidence.item.number}: {error}")
+        if not reason:
+            refused.append("Give the reason the evidence is being returned.")
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
+        if returned:
+            self.message_user(
+                request,
+                f"Evidence for {', '.join(returned)} returned to {release.locality} to be put right: once it is "
+                f"accepted again, {release.tranche.code} is proposed again.",
+            )
+        return HttpResponseRedirect(reverse("admin:funding_release_change", args=[release.pk]))
+
     def step_view(self, request, object_id, step):
+        if request.method == "POST" and step == "reopen":
+            return self.reopen_view(request, object_id)
         if request.method != "POST" or step not in STEPS:
             return HttpResponseNotAllowed(["POST"])
         release = self.get_scoped_or_404(request, object_id)

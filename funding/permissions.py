@@ -4,7 +4,7 @@ from localities.models import Locality, LocalityMembership
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import today, visible_localities
 
-from .models import ChecklistItem, Evidence
+from .models import ChecklistItem, Evidence, EvidenceStatus
 from .workflow import TRANSITIONS
 
 Answer = tuple[bool, str]
@@ -94,6 +94,31 @@ def can_accept(user, evidence: Evidence) -> Answer:
 
 def can_return(user, evidence: Evidence) -> Answer:
     return can_review(user, evidence)
+
+
+def can_reopen(user, evidence: Evidence) -> Answer:
+    """Return accepted evidence to the locality to be put right: only after a release its acceptance opened was
+    rejected (and no live release of that tranche stands), by a commissioner of the locality (funding/MONEY.md)."""
+    from .models import DEAD_STATES, Release, ReleaseKind, ReleaseState
+
+    if not can_review_locality(user, evidence.locality):
+        return False, "Only a commissioner for this locality can return its evidence."
+    elsewhere = evidenced_elsewhere(evidence)
+    if elsewhere:
+        return False, elsewhere
+    if evidence.status != EvidenceStatus.ACCEPTED:
+        return False, f"Evidence that is {evidence.get_status_display().lower()} is not accepted: nothing to reopen."
+    releases = Release.objects.filter(
+        locality_id=evidence.locality_id, tranche__gate_items=evidence.item_id, kind=ReleaseKind.RELEASE
+    )
+    rejected = releases.filter(state=ReleaseState.REJECTED).values("tranche_id")
+    live = releases.exclude(state__in=DEAD_STATES).values("tranche_id")
+    if not rejected.exclude(tranche_id__in=live).exists():
+        return False, (
+            "Accepted evidence is returned only to be put right after a release it opened was rejected, and no "
+            "release of this item's tranches is rejected without a new one."
+        )
+    return True, ""
 
 
 # Releases: who may approve, authorise, reject or withdraw (funding.release_workflow has the table).

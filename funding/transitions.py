@@ -274,3 +274,28 @@ def evidence_follow(
             evidence_id=evidence.pk,
         )
     return evidence
+
+
+def evidence_reopen(evidence: Evidence, *, actor, reason: str) -> Evidence:
+    """Return accepted evidence to the locality to be put right, with the reason (required), after a release it
+    opened was rejected: once resubmitted and accepted again, the evaluation proposes that tranche again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionNotAllowed("Give the reason the evidence is being returned.")
+    with _answering_races("reviewed", lambda: _item_number(evidence)), transaction.atomic():
+        now = timezone.now()
+        wait_no_longer()
+        evidence = (
+            Evidence.objects.select_for_update(of=("self",)).select_related("locality", "item").get(pk=evidence.pk)
+        )
+        if evidence.status == EvidenceStatus.RETURNED and evidence.reviewed_by_id == actor.pk:
+            return evidence
+        allowed, why = permissions.can_reopen(actor, evidence)
+        if not allowed:
+            raise TransitionNotAllowed(why)
+        evidence.reviewed_by, evidence.reviewed_at, evidence.return_reason = actor, now, reason
+        _record(evidence, to=EvidenceStatus.RETURNED, actor=actor, at=now, reason=reason)
+    from .tasks import evidence_reviewed_notify
+
+    enqueue_on_commit(evidence_reviewed_notify, evidence.pk)
+    return evidence

@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from funding.evaluation import evaluate_milestones
-from funding.models import Release, ReleaseState, ReleaseTransition, Scheme, Tranche
+from funding.models import Evidence, EvidenceStatus, Release, ReleaseState, ReleaseTransition, Scheme, Tranche
 from funding.permissions import can_approve_release
 from funding.release_transitions import ReleaseTransitionNotAllowed, release_approve, release_reject
 from funding.rule_changes import RuleChangeNotAllowed, differences, rule_change_approve, rule_change_propose
-from funding.transitions import evidence_accept
+from funding.transitions import TransitionNotAllowed, evidence_accept, evidence_reopen, evidence_submit
 from tests.localities.factories import LocalityFactory
 
 from .factories import EvidenceFactory
@@ -283,3 +283,31 @@ def test_a_tranche_cannot_come_after_itself(lts_rules, people):
         rule_change_approve(change, actor=people.bnssg_commissioner)
     assert not t2a.after.exists()
 
+
+def test_the_evidence_of_a_rejected_release_is_put_right_and_proposes_it_again(
+    client, lts_rules, people, django_capture_on_commit_callbacks
+):
+    item = lts_rules.items["2.1"]
+    evidence = evidence_submit(people.south_bristol, item, actor=people.manager, statement="Our joint plan.")
+    with django_capture_on_commit_callbacks(execute=True):
+        evidence_accept(evidence, actor=people.commissioner)
+    with pytest.raises(TransitionNotAllowed, match="only to be put right"):
+        evidence_reopen(evidence, actor=people.commissioner, reason="Unsigned.")  # its release is not rejected
+    first = Release.objects.get(tranche__code="T2a")
+    release_reject(first, actor=people.bnssg_commissioner, reason="The plan is not signed by the provider.")
+    client.force_login(people.bnssg_commissioner)
+    page = client.get(reverse("admin:funding_release_change", args=[first.pk])).content.decode()
+    assert 'id="release-reopen"' in page
+
+    client.post(
+        reverse("admin:funding_release_step", args=[first.pk, "reopen"]), {"reason": "Sign it with the provider."}
+    )
+
+    evidence.refresh_from_db()
+    assert (evidence.status, evidence.return_reason) == (EvidenceStatus.RETURNED, "Sign it with the provider.")
+    evidence_submit(people.south_bristol, item, actor=people.manager, statement="Our joint plan, signed by both.")
+    with django_capture_on_commit_callbacks(execute=True):
+        evidence_accept(Evidence.objects.get(pk=evidence.pk), actor=people.commissioner)
+    again = Release.objects.get(tranche__code="T2a", state=ReleaseState.PROPOSED)
+    assert again.pk != first.pk and again.triggered_by == people.commissioner
+    assert not can_approve_release(people.commissioner, again)[0]  # accepted its gate evidence
