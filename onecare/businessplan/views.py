@@ -9,6 +9,7 @@ from django.shortcuts import render
 from onecare.ballots.permissions import runs_ballots, voter_practice_ids
 from onecare.membership.models import Member, MemberStatus
 
+from .charts import income_chart, risk_grid
 from .forecast import income_forecast
 from .models import Activity, Area, Risk
 
@@ -28,8 +29,15 @@ def business_plan(request: HttpRequest) -> HttpResponse:
     if not allowed:
         raise PermissionDenied(reason)
     areas = Area.objects.prefetch_related(Prefetch("activities", queryset=Activity.objects.order_by("number")))
+    risks, forecast = list(Risk.objects.all()), income_forecast()
     return render(
         request,
         "onecare/business_plan.html",
-        {"areas": areas, "risks": Risk.objects.all(), "forecast": income_forecast()},
+        {
+            "areas": areas,
+            "risks": risks,
+            "forecast": forecast,
+            "income_chart": income_chart(forecast),
+            "risk_grid": risk_grid(risks),
+        },
     )
