@@ -12,7 +12,7 @@ from funding.models import Evidence, EvidenceStatus, Release, ReleaseState, Rele
 from funding.permissions import can_approve_release
 from funding.release_transitions import ReleaseTransitionNotAllowed, release_approve, release_reject
 from funding.rule_changes import RuleChangeNotAllowed, differences, rule_change_approve, rule_change_propose
-from funding.transitions import TransitionNotAllowed, evidence_accept, evidence_reopen, evidence_submit
+from funding.transitions import TransitionNotAllowed, evidence_accept, evidence_submit
 from tests.localities.factories import LocalityFactory
 
 from .factories import EvidenceFactory
@@ -47,9 +47,10 @@ def test_nothing_is_proposed_before_the_scheme_started(lts_rules, people):
 
 def test_t3_waits_for_1_july_2018(lts_rules, people):
     items = lts_rules.items
-    accept(people.south_bristol, *[items[n] for n in [*PHASE_2, "3.1"]], at=FEBRUARY_2018)
-    evaluate_milestones(datetime.date(2018, 3, 1))
-    for release in Release.objects.filter(tranche__code__in=["T2a", "T2b"]):
+    accept(people.south_bristol, *[items[n] for n in [*PHASE_1, *PHASE_2, "3.1"]], at=FEBRUARY_2018)
+    before_july = evaluate_milestones(datetime.date(2018, 3, 1)).proposed
+    assert sorted(r.tranche.code for r in before_july) == ["T2a", "T2b"]  # 3.1 accepted, but no T3 before July
+    for release in before_july:
         mark(release, ReleaseState.APPROVED)
 
     assert evaluate_milestones(datetime.date(2018, 6, 30)).proposed == []
@@ -79,12 +80,13 @@ def test_t3_waits_for_t2a_and_t2b_to_be_released(lts_rules, people):
 
 def test_a_rejected_predecessor_holds_t3_back(lts_rules, people):
     items = lts_rules.items
-    accept(people.south_bristol, *[items[n] for n in [*PHASE_2, "3.1"]], at=FEBRUARY_2018)
-    t2a, t2b = sorted(evaluate_milestones(datetime.date(2018, 3, 1)).proposed, key=lambda r: r.tranche.code)
-    mark(t2a, ReleaseState.APPROVED)
-    release_reject(t2b, actor=people.commissioner, reason="The joint plan is not signed.")
+    accept(people.south_bristol, *[items[n] for n in [*PHASE_1, *PHASE_2, "3.1"]], at=FEBRUARY_2018)
+    evaluate_milestones(datetime.date(2018, 3, 1))
+    mark(Release.objects.get(tranche__code="T2a"), ReleaseState.APPROVED)
+    release_reject(Release.objects.get(tranche__code="T2b"), actor=people.commissioner, reason="Not signed.")
 
-    assert evaluate_milestones(datetime.date(2018, 7, 2)).proposed == []
+    evaluate_milestones(datetime.date(2018, 7, 2))
+    assert not Release.objects.filter(tranche__code="T3").exists()
 
 
 def test_t2a_is_released_on_the_joint_plan_alone(lts_rules, people):
@@ -124,6 +126,7 @@ def test_late_evidence_is_marked_and_its_approval_needs_a_reason(lts_rules, peop
 
 
 def test_evidence_in_time_is_not_late(lts_rules, people):
+    accept(people.south_bristol, *[lts_rules.items[n] for n in PHASE_1], at=FEBRUARY_2018)
     accept(people.south_bristol, lts_rules.items["2.1"], at=at_noon(datetime.date(2018, 6, 30)))
 
     (t2a,) = evaluate_milestones(datetime.date(2019, 6, 5)).proposed  # proposed late, but the gate was met in time
@@ -135,6 +138,7 @@ def test_evidence_in_time_is_not_late(lts_rules, people):
 def test_the_admin_shows_lateness_and_asks_for_the_reason_only_when_needed(client, lts_rules, people):
     items = lts_rules.items
     join(people.south_bristol)
+    accept(people.south_bristol, *[items[n] for n in PHASE_1], at=FEBRUARY_2018)
     accept(people.south_bristol, items["2.1"], at=at_noon(datetime.date(2019, 6, 3)))
     made = {r.tranche.code: r for r in evaluate_milestones(datetime.date(2019, 6, 5)).proposed}
     t1, t2a = made["T1"], made["T2a"]
@@ -159,6 +163,7 @@ def test_the_admin_shows_lateness_and_asks_for_the_reason_only_when_needed(clien
 
 
 def test_a_bulk_approval_of_a_late_release_asks_for_the_reason(client, lts_rules, people):
+    accept(people.south_bristol, *[lts_rules.items[n] for n in PHASE_1], at=FEBRUARY_2018)
     accept(people.south_bristol, lts_rules.items["2.1"], at=at_noon(datetime.date(2019, 6, 3)))
     (t2a,) = evaluate_milestones(datetime.date(2019, 6, 5)).proposed
     client.force_login(people.commissioner)
@@ -287,6 +292,8 @@ def test_a_tranche_cannot_come_after_itself(lts_rules, people):
 def test_the_evidence_of_a_rejected_release_is_put_right_and_proposes_it_again(
     client, lts_rules, people, django_capture_on_commit_callbacks
 ):
+    from funding.transitions import evidence_reopen  # here: each test of this file fails alone on older code
+
     item = lts_rules.items["2.1"]
     evidence = evidence_submit(people.south_bristol, item, actor=people.manager, statement="Our joint plan.")
     with django_capture_on_commit_callbacks(execute=True):
