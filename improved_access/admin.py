@@ -12,7 +12,7 @@ from .models.rules import THRESHOLD_MEANING
 
 @admin.register(ComplianceRule)
 class ComplianceRuleAdmin(ProposeChanges, AuditedAdmin):
-    list_display = ["kind", "applies_from", "threshold", "evening_starts_at", "active", "note"]
+    list_display = ["kind", "applies_from", "threshold", "evening_starts_at", "basis", "active", "note"]
     list_filter = ["kind", "active"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -36,7 +36,8 @@ class LocalityRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(Plan)
 class PlanAdmin(LocalityRecordAdmin):
-    list_display = ["locality", "phase", "starts_on", "status"]
+    list_display = ["locality", "phase", "starts_on", "status", "evidence"]
+    list_select_related = ["locality", "evidence__item", "evidence__locality"]
     list_filter = ["phase", "status"]
 
 

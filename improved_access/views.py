@@ -18,7 +18,7 @@ from .activity import ActivityRejected, activity_upload, utilisation
 from .compliance import assess
 from .editing import plan_ensure, session_add, session_remove
 from .forms import ActivityForm, EvidenceForm, ReviewForm, SessionForm
-from .models import ActivityUpload, Declaration, DeclarationKind, Phase, Plan, Session, UploadStatus
+from .models import PLAN_ITEMS, ActivityUpload, Declaration, DeclarationKind, Phase, Plan, Session, UploadStatus
 from .quarters import Quarter
 from .status import overview as overview_rows
 from .status import trend
@@ -128,7 +128,11 @@ def plan(request: HttpRequest, code: str, phase: int) -> HttpResponse:
                 raise PermissionDenied("Unknown action.")
         except IATransitionNotAllowed as error:
             raise PermissionDenied(str(error)) from None
-    the_plan = Plan.objects.prefetch_related("sessions", "declarations").select_related("locality").get(pk=the_plan.pk)
+    the_plan = (
+        Plan.objects.prefetch_related("sessions", "declarations")
+        .select_related("locality", "evidence")
+        .get(pk=the_plan.pk)
+    )
     return render(
         request,
         "improved_access/plan.html",
@@ -139,6 +143,7 @@ def plan(request: HttpRequest, code: str, phase: int) -> HttpResponse:
             "review": review,
             "can_edit": permissions.can_edit_plan(user, the_plan)[0],
             "can_review": permissions.can_review_plan(user, the_plan)[0],
+            "plan_item": PLAN_ITEMS[Phase(the_plan.phase)],
             "tags": TAG,
         },
     )
