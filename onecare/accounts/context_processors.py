@@ -42,7 +42,7 @@ def _navigation(request: HttpRequest) -> dict:
         links.append(("Member register", reverse("membership:register")))
     if user.has_role(Role.ONECARE_STAFF, Role.SCRUTINEER, Role.PRACTICE_MANAGER):
         links.append(("Ballots", reverse("ballots:list")))
-    if user.has_role(Role.ONECARE_STAFF, Role.PRACTICE_MANAGER):
+    if user.has_role(Role.ONECARE_STAFF, Role.SCRUTINEER, Role.PRACTICE_MANAGER):
         links.append(("Business plan", reverse("businessplan:plan")))
     if user.is_staff:
         links.append(("Admin", reverse("admin:index")))

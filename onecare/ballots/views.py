@@ -24,7 +24,13 @@ def ballot_list(request: HttpRequest) -> HttpResponse:
     ballots = permissions.visible_ballots(request.user).select_related("locality").order_by("-opens_at")
     if not (permissions.runs_ballots(request.user) or permissions.voter_practice_ids(request.user)):
         raise PermissionDenied("Ballots are for One Care staff, the scrutineer and practices' voters.")
-    return render(request, "onecare/ballot_list.html", {"ballots": ballots, "tag_class": TAG_CLASS})
+    # One Care staff and the scrutineer see no locality pages: their way to each locality's decisions log is here.
+    decision_localities = Locality.objects.order_by("name") if permissions.runs_ballots(request.user) else []
+    return render(
+        request,
+        "onecare/ballot_list.html",
+        {"ballots": ballots, "tag_class": TAG_CLASS, "decision_localities": decision_localities},
+    )
 
 
 def _voter_context(user, ballot) -> dict:

@@ -150,3 +150,14 @@ def test_the_data_admin_starts_at_a_portal_page_linking_to_their_pages(client):
     ):
         assert f'href="{reverse(name)}"' in page, name
     assert admin.site.site_url == "/"  # "View site": home, which sends the data admin here, not back to the admin
+
+
+def test_one_care_staff_and_the_scrutineer_reach_the_decisions_logs_and_the_business_plan(client, two_localities):
+    from tests.onecare.onecare_factories import onecare_staff, scrutineer
+
+    south_bristol, _ = two_localities
+    for person in (onecare_staff(), scrutineer()):
+        client.force_login(person)
+        page = client.get(reverse("ballots:list")).content.decode()
+        assert f'href="{reverse("ballots:decisions", args=[south_bristol.code])}"' in page
+        assert f'href="{reverse("businessplan:plan")}"' in page
