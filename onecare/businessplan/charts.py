@@ -13,7 +13,7 @@ from .models import Risk
 
 # The income chart's drawing area, in SVG user units (the SVG scales to the page's width).
 WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 24, 40
 SERIES = 4  # colours, in the order of the plan's sources (portal-svg__series--1 to --4, then again)
 
 
@@ -60,19 +60,22 @@ def _millions(amount: Decimal) -> str:
     return f"£{(amount / Decimal(1_000_000)).quantize(Decimal('0.01'))}m"
 
 
-def _scale_top(largest: Decimal) -> Decimal:
-    """A round top for the axis: the next whole number of millions at or above the largest total (at least 1)."""
+def _axis(largest: Decimal) -> tuple[Decimal, Decimal]:
+    """A round top for the axis and the step between its lines, in pounds: at most five steps of 1, 2, 5, 10 or 20
+    million (at least one step of a million)."""
     millions = largest / Decimal(1_000_000)
-    step = Decimal(1) if millions <= 10 else Decimal(5)
-    top = (millions / step).to_integral_value(rounding="ROUND_CEILING") * step
-    return max(top, Decimal(1)) * Decimal(1_000_000)
+    for step in (1, 2, 5, 10, 20, 50):
+        if millions <= step * 5:
+            break
+    top = max((millions / step).to_integral_value(rounding="ROUND_CEILING"), Decimal(1)) * step
+    return top * Decimal(1_000_000), Decimal(step) * Decimal(1_000_000)
 
 
 def income_chart(forecast: Forecast) -> IncomeChart:
     """A stacked column per year: each source's income, with the year's total above it."""
     plot_height = HEIGHT - TOP - BOTTOM
     plot_width = WIDTH - LEFT - RIGHT
-    top = _scale_top(max(forecast.totals, default=Decimal(0)))
+    top, step = _axis(max(forecast.totals, default=Decimal(0)))
     slot = plot_width / max(len(forecast.years), 1)
     bar = slot * 0.55
     baseline = TOP + plot_height
@@ -100,8 +103,10 @@ def income_chart(forecast: Forecast) -> IncomeChart:
             )
         total = forecast.totals[position]
         columns.append(Column(year, round(x + bar / 2, 1), _millions(total), round(y - 6, 1), segments))
-    steps = 4
-    ticks = [Tick(round(baseline - plot_height * i / steps, 1), _millions(top * i / steps)) for i in range(steps + 1)]
+    steps = int(top / step)
+    ticks = [
+        Tick(round(baseline - plot_height * i / steps, 1), f"£{int(step * i / 1_000_000):,}m") for i in range(steps + 1)
+    ]
     shown = {row.source.pk for row in forecast.rows if any(row.amounts)}
     legend = [(series_of[row.source.pk], row.source.name) for row in forecast.rows if row.source.pk in shown]
     return IncomeChart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, baseline, baseline + 24, LEFT - 8, columns, ticks, legend)
