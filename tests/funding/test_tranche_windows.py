@@ -318,3 +318,34 @@ def test_the_evidence_of_a_rejected_release_is_put_right_and_proposes_it_again(
     again = Release.objects.get(tranche__code="T2a", state=ReleaseState.PROPOSED)
     assert again.pk != first.pk and again.triggered_by == people.commissioner
     assert not can_approve_release(people.commissioner, again)[0]  # accepted its gate evidence
+
+
+def test_the_data_migration_sets_the_papers_rules_on_a_seeded_database(lts_rules):
+    """A database seeded before migration 0005: T2a on phase 1 and 2.1, no windows, no order, no minimum."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("funding.migrations.0005_tranche_windows_order_minimum")
+    items = lts_rules.items
+    Tranche.objects.get(code="T2a").gate_items.set([items[n] for n in [*PHASE_1, "2.1"]])
+    Tranche.objects.update(releasable_from=None, due_by=None)
+    Tranche.objects.get(code="T3").after.clear()
+    Scheme.objects.filter(code="lts").update(minimum_population=None)
+
+    migration.the_papers_rules(apps, None)
+
+    rules = {
+        t.code: (t.version, t.releasable_from, t.due_by, sorted(t.after.values_list("code", flat=True)))
+        for t in Tranche.objects.filter(scheme__code="lts")
+    }
+    assert rules == {
+        "T1": (2, datetime.date(2017, 10, 3), datetime.date(2017, 12, 31), []),
+        "T2a": (2, datetime.date(2018, 1, 1), datetime.date(2018, 6, 30), []),
+        "T2b": (2, datetime.date(2018, 1, 1), datetime.date(2018, 6, 30), []),
+        "T3": (2, datetime.date(2018, 7, 1), datetime.date(2019, 3, 31), ["T2a", "T2b"]),
+    }
+    assert [i.number for i in Tranche.objects.get(code="T2a").gate_items.all()] == ["2.1"]
+    assert Scheme.objects.get(code="lts").minimum_population == 100_000
+    migration.the_papers_rules(apps, None)  # again: nothing changes, no new version
+    assert set(Tranche.objects.filter(scheme__code="lts").values_list("version", flat=True)) == {2}
