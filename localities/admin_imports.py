@@ -7,6 +7,7 @@ import tablib
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -50,6 +51,28 @@ class PracticeDataUploadForm(forms.Form):
         return {"financial_year": year} if year else {}
 
 
+def confirm_message(request, record: ImportRecord) -> None:
+    """The message after confirming says what the record says: imported, still importing, or why not."""
+    if record.status == ImportStatus.IMPORTED:
+        messages.success(request, f"{record}: imported ({counts_in_words(record)}).")
+    elif record.status == ImportStatus.IMPORTING:
+        messages.info(request, f"{record}: importing in the background. This page shows its progress.")
+    else:
+        messages.error(request, f"{record}: {record.get_status_display().lower()}. {record.reason}".strip())
+
+
+def counts_in_words(record: ImportRecord) -> str:
+    return ", ".join(
+        f"{count:,} {label}"
+        for count, label in [
+            (record.rows_new, "new"),
+            (record.rows_changed, "changed"),
+            (record.rows_unchanged, "unchanged"),
+            (record.rows_skipped, "skipped"),
+        ]
+    )
+
+
 def import_record_url(record: ImportRecord) -> str:
     return reverse("admin:localities_importrecord_change", args=[record.pk])
 
@@ -91,7 +114,8 @@ class PracticeDataImportMixin(ImportMixin):
             raise Http404("No such import.")
         record = get_object_or_404(ImportRecord, pk=record_id)
         if practice_data_confirm(record, user=request.user):
-            messages.success(request, f"{record}: importing.")
+            record.refresh_from_db()
+            confirm_message(request, record)
         else:
             messages.warning(request, f"{record} is not waiting for confirmation, so nothing was done.")
         return HttpResponseRedirect(import_record_url(record))
@@ -103,12 +127,12 @@ class ImportRecordAdmin(PracticeDataImportMixin, AuditedAdmin):
         "__str__",
         "format",
         "status",
-        "rows_new",
-        "rows_changed",
-        "rows_unchanged",
-        "rows_skipped",
-        "rows_invalid",
-        "patients",
+        "new",
+        "changed",
+        "unchanged",
+        "skipped",
+        "invalid",
+        "patients_count",
         "created_by",
         "created_at",
     ]
@@ -116,6 +140,31 @@ class ImportRecordAdmin(PracticeDataImportMixin, AuditedAdmin):
     search_fields = ["file_name", "sha256"]
     list_select_related = ["created_by"]
     detail_template = "admin/localities/importrecord_detail.html"
+
+    # Counts with thousands separators, as everywhere else on these pages.
+    @admin.display(description="new", ordering="rows_new")
+    def new(self, record):
+        return intcomma(record.rows_new)
+
+    @admin.display(description="changed", ordering="rows_changed")
+    def changed(self, record):
+        return intcomma(record.rows_changed)
+
+    @admin.display(description="unchanged", ordering="rows_unchanged")
+    def unchanged(self, record):
+        return intcomma(record.rows_unchanged)
+
+    @admin.display(description="skipped", ordering="rows_skipped")
+    def skipped(self, record):
+        return intcomma(record.rows_skipped)
+
+    @admin.display(description="invalid", ordering="rows_invalid")
+    def invalid(self, record):
+        return intcomma(record.rows_invalid)
+
+    @admin.display(description="patients", ordering="patients")
+    def patients_count(self, record):
+        return intcomma(record.patients)
 
     def get_urls(self):
         template = self.admin_site.admin_view(self.membership_template_view)
@@ -158,6 +207,8 @@ class ImportRecordAdmin(PracticeDataImportMixin, AuditedAdmin):
             "running": record.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING),
             "can_confirm": record.status == ImportStatus.READY and self.has_import_permission(request),
             "size": describe_size(record.size_bytes),
+            "changes_total": record.rows_new + record.rows_changed + record.rows_unchanged,
+            "changes_rest": max(record.rows_new + record.rows_changed + record.rows_unchanged - len(record.changes), 0),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, [self.detail_template], context)

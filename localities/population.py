@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from django.db.models import (
     Count,
+    DateField,
     DecimalField,
     IntegerField,
     OuterRef,
@@ -89,8 +90,15 @@ def population_of(locality: Locality, at: datetime.date, basis: Basis = Basis.RE
     return annotated.population if basis == Basis.REGISTERED else annotated.weighted_population
 
 
+def latest_list_size_date(at: datetime.date, basis: Basis, practice_ref: str = "practice_id") -> Subquery:
+    """A subquery giving the extract date of the figure latest_list_size() gives."""
+    latest = latest_snapshots(at, basis, practice_ref).values("extract_date")[:1]
+    return Subquery(latest, output_field=DateField())
+
+
 def practice_list_sizes(locality: Locality, at: datetime.date) -> QuerySet[LocalityMembership]:
-    """The locality's members on `at`, each with its registered and weighted figures at that date."""
+    """The locality's members on `at`, each with its registered and weighted figures at that date and the
+    dates those figures are from (`registered_at`, `weighted_at`)."""
     return (
         members_on(at)
         .filter(locality=locality)
@@ -98,6 +106,20 @@ def practice_list_sizes(locality: Locality, at: datetime.date) -> QuerySet[Local
         .annotate(
             registered=latest_list_size(at, Basis.REGISTERED),
             weighted=latest_list_size(at, Basis.WEIGHTED),
+            registered_at=latest_list_size_date(at, Basis.REGISTERED),
+            weighted_at=latest_list_size_date(at, Basis.WEIGHTED),
         )
         .order_by("practice__name")
     )
+
+
+def figures_dated(dates) -> str:
+    """When a set of figures is from, in words: "at 1 January 2021", or "at dates from 1 April 2017 to
+    1 January 2021" when the practices' latest figures differ; "" when there is none."""
+    known = sorted({date for date in dates if date is not None})
+    if not known:
+        return ""
+    first, last = known[0], known[-1]
+    if first == last:
+        return f"at {last.day} {last:%B %Y}"
+    return f"at dates from {first.day} {first:%B %Y} to {last.day} {last:%B %Y}"

@@ -16,7 +16,7 @@ from onecare.pagecache import cached_page
 
 from .governance import can_record_governance
 from .models import Representative
-from .population import practice_list_sizes, with_population
+from .population import figures_dated, practice_list_sizes, with_population
 
 
 def date_from_query(request: HttpRequest) -> tuple[datetime.date, str | None]:
@@ -89,6 +89,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "opted_out": [m for m in members if m.opted_out_on and m.opted_out_on <= at],
             "population": population,
             "weighted_population": weighted,
+            "registered_dated": figures_dated(m.registered_at for m in members),
+            "weighted_dated": figures_dated(m.weighted_at for m in members),
             "minimum": minimum,
             "below_minimum": population < minimum,
             "population_percent": min(100, round(100 * population / minimum)) if minimum else 100,

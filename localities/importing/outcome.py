@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 # Enough for anyone to see what is wrong; a file of a million bad rows still counts them all.
 MAX_PROBLEMS_KEPT = 1000
 MAX_CODES_KEPT = 1000
+# The preview lists the first rows the import would add, change or leave, with each changed field.
+MAX_CHANGES_KEPT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,13 @@ class Tally:
     notes: list[str] = field(default_factory=list)
     practices_created: list[str] = field(default_factory=list)
     practices_created_count: int = 0
+    changes: list[dict] = field(default_factory=list)
+
+    def change(self, code: str, name: str, kind: str, fields: list | None = None) -> None:
+        """Keep (up to a limit) one row of the preview: its practice, "new", "changed" or "unchanged", and for a
+        changed row each field as [label, old, new]."""
+        if len(self.changes) < MAX_CHANGES_KEPT:
+            self.changes.append({"code": code, "name": name or "", "kind": kind, "fields": fields or []})
 
     @property
     def rows(self) -> int:

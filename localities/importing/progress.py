@@ -20,7 +20,10 @@ class DatabaseProgress:
         self.record_id = record_id
         self.written_at = 0.0
         self.percent = -1
+        self.rows = 0
         self.connection = None
+
+    counts_rows = True  # localities.importing.reading gives the rows read and expected too
 
     def __enter__(self) -> "DatabaseProgress":
         return self
@@ -29,12 +32,14 @@ class DatabaseProgress:
         if self.connection is not None:
             self.connection.close()
 
-    def __call__(self, fraction: float) -> None:
+    def __call__(self, fraction: float, rows: int | None = None, expected: int | None = None) -> None:
         percent = min(int(fraction * 100), 99)  # 100 means finished, which the importer itself records
         now = time.monotonic()
-        if percent == self.percent or now - self.written_at < INTERVAL_SECONDS:
+        moved = percent != self.percent or (rows is not None and rows != self.rows)
+        if not moved or now - self.written_at < INTERVAL_SECONDS:
             return
         self.percent, self.written_at = percent, now
+        self.rows = rows if rows is not None else self.rows
         # SQLite (the local demo) allows one writer at a time: the import's own transaction.
         if connection.vendor != "postgresql":
             return
@@ -44,6 +49,13 @@ class DatabaseProgress:
         try:
             with self.connection.cursor() as cursor:
                 # Progress is excluded from the record's history, so a plain UPDATE loses nothing.
-                cursor.execute(f"UPDATE {table} SET progress = %s WHERE id = %s", [percent, self.record_id])  # noqa: S608
+                if rows is None:
+                    cursor.execute(f"UPDATE {table} SET progress = %s WHERE id = %s", [percent, self.record_id])  # noqa: S608
+                else:
+                    cursor.execute(
+                        f"UPDATE {table} SET progress = %s, rows_read = %s, "  # noqa: S608
+                        "rows_expected = GREATEST(rows_expected, %s) WHERE id = %s",
+                        [percent, rows, expected or 0, self.record_id],
+                    )
         except DatabaseError:
             logger.warning("Could not record the progress of import #%s", self.record_id, exc_info=True)

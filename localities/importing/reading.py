@@ -59,7 +59,16 @@ UNICODE_BOMS = [
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SAVE_AS = "Save it from the spreadsheet as 'CSV UTF-8' (or download it again) and try again."
 
+# Called with the fraction read; a callback with `counts_rows = True` is also given the rows read so far and
+# the rows expected (keywords `rows` and `expected`).
 Progress = Callable[[float], None]
+
+
+def report_progress(progress: Progress, fraction: float, rows: int, expected: int) -> None:
+    if getattr(progress, "counts_rows", False):
+        progress(fraction, rows=rows, expected=expected)
+    else:
+        progress(fraction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +110,12 @@ def practice_limits() -> Limits:
 
 
 def describe_size(size: int) -> str:
+    """A size in words: "1 byte", "657 bytes", "1.5 KB", "2.3 MB", "1,024.0 MB" (decimal units, as the limits)."""
     if size >= 1_000_000:
-        return f"{size / 1_000_000:.1f} MB"
-    return f"{size / 1000:.1f} KB" if size >= 1000 else f"{size} bytes"
+        return f"{size / 1_000_000:,.1f} MB"
+    if size >= 1000:
+        return f"{size / 1000:,.1f} KB"
+    return "1 byte" if size == 1 else f"{size:,} bytes"
 
 
 @dataclass
@@ -115,6 +127,12 @@ class Source:
     encoding: str | None = None
     limits: Limits | None = None
     expanded_size: int = 0  # a workbook's parts unzipped; a CSV's own size
+    lines: int = 0  # a CSV's lines (the header's too); 0 for a workbook until its sheet is opened
+
+    @property
+    def rows_expected(self) -> int:
+        """The rows under the header, as far as the file says before it is read."""
+        return max(self.lines - 1, 0)
 
     @property
     def work_size(self) -> int:
@@ -149,7 +167,8 @@ class Source:
             reader = csv.reader(text)
             for count, cells in enumerate(reader, start=1):
                 if progress and count % PROGRESS_EVERY == 0:
-                    progress(min(self.stream.tell() / self.size, 1.0))
+                    fraction = min(self.stream.tell() / self.size, 1.0)
+                    report_progress(progress, fraction, count - 1, max(self.rows_expected, count - 1))
                 self._too_many_rows(count)
                 self._too_many_columns(reader.line_num, len(cells))
                 if cells and (len(cells) > 1 or cells[0].strip()):
@@ -176,7 +195,7 @@ class Source:
             total = sheet.max_row or 1
             for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 if progress and line % PROGRESS_EVERY == 0:
-                    progress(min(line / total, 1.0))
+                    report_progress(progress, min(line / total, 1.0), line - 1, max(total, line) - 1)
                 self._too_many_rows(line)
                 self._too_many_columns(line, len(values))
                 cells = [_cell_text(value) for value in values]
@@ -239,7 +258,14 @@ def open_source(stream: BinaryIO, limit: int | None = None, limits: Limits | Non
             f"({limits.setting('ROWS')}). Nothing was read. Split the file and try again."
         )
     return Source(
-        stream=stream, size=size, sha256=digest, kind=kind, encoding=encoding, limits=limits, expanded_size=expanded
+        stream=stream,
+        size=size,
+        sha256=digest,
+        kind=kind,
+        encoding=encoding,
+        limits=limits,
+        expanded_size=expanded,
+        lines=lines if kind == "csv" else 0,
     )
 
 

@@ -74,6 +74,8 @@ def import_record_finish(record: ImportRecord, status: str, tally: Tally, reason
     record.problems = [problem.as_dict() for problem in tally.sorted_problems()]
     record.new_practices, record.new_practice_codes = tally.practices_created_count, list(tally.practices_created)
     record.notes = list(tally.notes)
+    record.changes = list(tally.changes)
+    record.rows_read = tally.rows
     record.reason = reason
     record.finished_at = timezone.now()
     if status in (ImportStatus.IMPORTED, ImportStatus.CHECKED, ImportStatus.READY):

@@ -73,6 +73,7 @@ def practice_data_import(
                 "The stored file is not the one that was checked (its SHA-256 differs): upload it again."
             )
         record.sha256, record.size_bytes = source.sha256, source.size
+        record.rows_expected = max(record.rows_expected, source.rows_expected)
         swept = False
         with transaction.atomic():
             _read_and_write(source, context, tally, progress)
@@ -139,12 +140,13 @@ def _write_all(file_format, writer, records, tally: Tally) -> None:
 
 def _add_notes(record: ImportRecord, tally: Tally, mode: Mode) -> None:
     if tally.practices_created_count:
-        verb = "are" if mode == Mode.IMPORT else "would be"
+        count = tally.practices_created_count
+        verb = ("is" if count == 1 else "are") if mode == Mode.IMPORT else "would be"
         codes = ", ".join(tally.practices_created[:50])
-        more = f" and {tally.practices_created_count - 50:,} more" if tally.practices_created_count > 50 else ""
+        more = f" and {count - 50:,} more" if count > 50 else ""
+        practices = "practice" if count == 1 else "practices"
         tally.notes.append(
-            f"{tally.practices_created_count:,} practices {verb} new to the portal and not yet in any locality: "
-            f"{codes}{more}."
+            f"{count:,} {practices} {verb} new to the portal and not yet in any locality: {codes}{more}."
         )
     earlier = (
         ImportRecord.objects.filter(sha256=record.sha256, status=ImportStatus.IMPORTED)

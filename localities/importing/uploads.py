@@ -31,11 +31,16 @@ def background_bytes() -> int:
 def practice_data_upload(uploaded_file, *, user, options: dict | None = None) -> ImportRecord:
     """Store an uploaded file and check it (now, or in the background if it is large)."""
     record = import_record_open(file_name=uploaded_file.name, user=user, options=options, file=uploaded_file)
+    record.size_bytes = uploaded_file.size or 0
     try:
         with record.file.open("rb") as stream:
-            work = open_source(stream).work_size  # the cheap limits, before any row is read
+            source = open_source(stream)  # the cheap limits, before any row is read
     except ImportRejected as rejected:
         return import_record_finish(record, ImportStatus.REJECTED, Tally(), rejected.reason)
+    work = source.work_size
+    # What the page shows while the file is read: its size, and the rows it will read.
+    record.size_bytes, record.rows_expected = source.size, source.rows_expected
+    ImportRecord.objects.filter(pk=record.pk).update(size_bytes=record.size_bytes, rows_expected=record.rows_expected)
     _run_or_queue(record, Mode.PREVIEW, user, work)
     return record
 

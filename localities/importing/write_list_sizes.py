@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from ..models import ListSizeSnapshot, Practice, PracticeCommissioner, PracticeStatus
 from .context import ImportContext
 from .formats.nhs_digital import ListSizeRow
-from .outcome import Problem, Tally
+from .outcome import MAX_CHANGES_KEPT, Problem, Tally
 
 BATCH_ROWS = 2000
 
@@ -62,6 +62,25 @@ def link_period(row: ListSizeRow):
     return row.extract_date, valid_to
 
 
+def list_size_fields(snapshot, row: ListSizeRow) -> list:
+    """The preview's fields of one list size: [label, old, new] for each figure that is new or differs."""
+    date = f"{row.extract_date.day} {row.extract_date:%B %Y}"
+    old_registered = snapshot.registered_patients if snapshot else None
+    old_weighted = snapshot.weighted_patients if snapshot else None
+    fields = []
+    if old_registered != row.registered:
+        fields.append([f"registered patients at {date}", _figure(old_registered), _figure(row.registered)])
+    if row.weighted is not None and old_weighted != row.weighted:
+        fields.append([f"weighted patients at {date}", _figure(old_weighted), _figure(row.weighted)])
+    return fields
+
+
+def _figure(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
 class ListSizeWriter:
     def __init__(self, context: ImportContext, tally: Tally, source_kind: str, columns: dict):
         self.context, self.tally, self.source_kind, self.columns = context, tally, source_kind, columns
@@ -99,17 +118,21 @@ class ListSizeWriter:
             )
         }
         to_create, to_update = [], []
+        names = self._names(batch) if len(self.tally.changes) < MAX_CHANGES_KEPT else {}
         for key, row in wanted.items():
             self.tally.patients += row.registered
             snapshot = existing.get(key)
             if snapshot is None:
                 to_create.append(self._snapshot(key[0], row))
+                self.tally.change(row.code, names.get(row.code, row.name), "new", list_size_fields(None, row))
             elif snapshot.registered_patients != row.registered or snapshot.weighted_patients != row.weighted:
+                self.tally.change(row.code, names.get(row.code, row.name), "changed", list_size_fields(snapshot, row))
                 snapshot.registered_patients, snapshot.weighted_patients = row.registered, row.weighted
                 snapshot.source, snapshot.import_record = self.context.file_name[:200], self.context.record
                 to_update.append(snapshot)
             else:
                 self.tally.unchanged += 1
+                self.tally.change(row.code, names.get(row.code, row.name), "unchanged")
         self.tally.new += len(to_create)
         self.tally.changed += len(to_update)
         bulk_create_with_history(to_create, ListSizeSnapshot, batch_size=BATCH_ROWS, **self.context.history)
@@ -127,6 +150,10 @@ class ListSizeWriter:
             source=self.context.file_name[:200],
             import_record=self.context.record,
         )
+
+    @staticmethod
+    def _names(batch: list[ListSizeRow]) -> dict[str, str]:
+        return dict(Practice.objects.filter(code__in={row.code for row in batch}).values_list("code", "name"))
 
     def _practices(self, batch: list[ListSizeRow]) -> dict[str, int]:
         """The ids of the batch's practices, creating (with a commissioner link) those the portal lacks."""

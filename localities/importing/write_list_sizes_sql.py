@@ -12,8 +12,8 @@ from django.utils import timezone
 from ..models import ListSizeSnapshot, Practice, PracticeCommissioner, PracticeStatus
 from .context import ImportContext
 from .formats.nhs_digital import ListSizeRow
-from .outcome import MAX_CODES_KEPT, Tally
-from .write_list_sizes import duplicate_problem, not_in_area_problem
+from .outcome import MAX_CHANGES_KEPT, MAX_CODES_KEPT, Tally
+from .write_list_sizes import duplicate_problem, list_size_fields, not_in_area_problem
 
 CHUNK_ROWS = 10_000
 # Below this many rows, whatever plan PostgreSQL picks is quick: statistics are not worth gathering.
@@ -108,9 +108,42 @@ class SqlListSizeWriter:
         self.tally.changed += changed
         self.tally.unchanged += unchanged
         self.tally.patients += patients
+        self._preview()
         if not self.tally.invalid:
             self._write_snapshots(when)
         execute(f"DROP TABLE {STAGE}")
+
+    def _preview(self) -> None:
+        """The first rows, in file order, with the figures they would replace (the preview's list)."""
+        room = MAX_CHANGES_KEPT - len(self.tally.changes)
+        if room <= 0:
+            return
+        self.cursor.execute(
+            "SELECT s.code, coalesce(p.name, s.name), s.extract_date, s.registered, s.weighted, s.unchanged, "  # noqa: S608
+            f"l.id, l.registered_patients, l.weighted_patients FROM {STAGE} s "
+            f"LEFT JOIN {PRACTICE} p ON p.id = s.practice_id LEFT JOIN {SNAPSHOT} l ON l.id = s.snapshot_id "
+            "ORDER BY s.line LIMIT %s",
+            [room],
+        )
+        for (
+            code,
+            name,
+            extract_date,
+            registered,
+            weighted,
+            unchanged,
+            snapshot_id,
+            old_reg,
+            old_weighted,
+        ) in self.cursor.fetchall():
+            row = ListSizeRow(0, code, "", extract_date, registered, weighted)
+            if snapshot_id is None:
+                self.tally.change(code, name, "new", list_size_fields(None, row))
+            elif unchanged:
+                self.tally.change(code, name, "unchanged")
+            else:
+                old = ListSizeSnapshot(registered_patients=old_reg, weighted_patients=old_weighted)
+                self.tally.change(code, name, "changed", list_size_fields(old, row))
 
     def _analyze(self, table: str, rows: int | None = None) -> None:
         """Fresh statistics, so the next statements plan for the rows just written (temporary tables are

@@ -1,6 +1,7 @@
 """Writing the membership template: each row is a practice's membership of a locality from a start date;
 a row for a (practice, start) the portal holds updates it. Periods of one practice may not overlap."""
 
+import datetime
 from collections import defaultdict
 
 from django.db import IntegrityError, transaction
@@ -18,6 +19,28 @@ RACE = (
     "a membership saved in the portal while this file was imported clashes with it, so nothing was written: "
     "import the file again to see which lines."
 )
+
+
+FIELD_LABELS = {
+    "locality_id": "locality",
+    "sub_locality_id": "sub-locality",
+    "valid_to": "last day",
+    "opted_out_on": "opted out on",
+    "opt_out_reason": "opt-out reason",
+}
+
+
+def _shown(field: str, value, shown: dict) -> str:
+    """A membership's value as the preview shows it: localities by name, dates in words, nothing as blank."""
+    if value is None or value == "":
+        return ""
+    if field == "locality_id":
+        return shown.get(value, str(value))
+    if field == "sub_locality_id":
+        return shown.get(("sub", value), str(value))
+    if isinstance(value, datetime.date):
+        return f"{value.day} {value:%B %Y}"
+    return str(value)
 
 
 class MembershipWriter:
@@ -57,6 +80,8 @@ class MembershipWriter:
         self.tally.new += counts["new"]
         self.tally.changed += counts["changed"]
         self.tally.unchanged += counts["unchanged"]
+        for change in counts["rows"]:
+            self.tally.change(*change)
 
     def _plan(self):
         """Each invalid row's problems, the memberships to create and to change, and the counts; writes nothing."""
@@ -103,22 +128,34 @@ class MembershipWriter:
             }
             planned.append((row, practice_id, locality, values))
         overlapping = self._overlaps(planned, existing, names)
-        to_create, to_update, counts = [], [], {"new": 0, "changed": 0, "unchanged": 0}
+        to_create, to_update, counts = [], [], {"new": 0, "changed": 0, "unchanged": 0, "rows": []}
+        shown = {locality.pk: str(locality) for locality in localities.values()}
+        shown.update({("sub", sub.pk): sub.name for sub in sub_localities.values()})
         for row, practice_id, _locality, values in planned:
             if row.line in overlapping:
                 problems.append([Problem(row.line, "valid_from", overlapping[row.line])])
                 continue
             membership = existing.get((practice_id, row.valid_from))
+            name = names.get(practice_id, "")
             if membership is None:
                 to_create.append(LocalityMembership(practice_id=practice_id, valid_from=row.valid_from, **values))
                 counts["new"] += 1
+                fields = [[FIELD_LABELS[f], "", _shown(f, v, shown)] for f, v in values.items() if v not in (None, "")]
+                counts["rows"].append((row.practice_code, name, "new", fields))
             elif any(getattr(membership, field) != value for field, value in values.items()):
+                fields = [
+                    [FIELD_LABELS[field], _shown(field, getattr(membership, field), shown), _shown(field, value, shown)]
+                    for field, value in values.items()
+                    if getattr(membership, field) != value
+                ]
                 for field, value in values.items():
                     setattr(membership, field, value)
                 to_update.append(membership)
                 counts["changed"] += 1
+                counts["rows"].append((row.practice_code, name, "changed", fields))
             else:
                 counts["unchanged"] += 1
+                counts["rows"].append((row.practice_code, name, "unchanged", []))
         return problems, to_create, to_update, counts
 
     def _write(self, to_create: list, to_update: list) -> None:

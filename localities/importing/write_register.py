@@ -26,6 +26,25 @@ class LinkConflict(Exception):
     pass
 
 
+def _shown(field: str | None, value) -> str:
+    """A value as the preview shows it: dates in words, choices by their label, nothing as blank."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime.date):
+        return f"{value.day} {value:%B %Y}"
+    choices = dict(Practice._meta.get_field(field).flatchoices)
+    return str(choices.get(value, value))
+
+
+def _commissioners(links: list, codes: dict) -> str:
+    """The practice's commissioner links as the preview shows them, latest last."""
+    return ", ".join(
+        f"{codes.get(link.commissioner_id) or link.commissioner.code} from {_shown(None, link.valid_from)}"
+        + (f" to {_shown(None, link.valid_to)}" if link.valid_to else "")
+        for link in links
+    )
+
+
 class RegisterWriter:
     def __init__(self, context: ImportContext, tally: Tally, columns: dict):
         self.context, self.tally, self.columns = context, tally, columns
@@ -56,16 +75,20 @@ class RegisterWriter:
         ):
             links[link.practice_id].append(link)
         new_rows, changed_practices, changed_links, new_links = [], [], [], []
+        codes = {pk: code for code, pk in self.context.commissioner_ids.items()}
         for row in self.rows:
             practice = practices.get(row.code)
             if practice is None:
                 new_rows.append(row)
+                self.tally.change(row.code, row.name, "new")
                 continue
+            before = _commissioners(links[practice.pk], codes)  # _plan_link may end a link in place
             try:
                 link_changes, link_new = self._plan_link(row, links[practice.pk])
             except LinkConflict as conflict:
                 self.tally.reject_row(Problem(row.line, self.columns["commissioner"], str(conflict)))
                 continue
+            name = practice.name  # as the portal holds it: the preview shows a new name as a change
             fields_changed = self._update_fields(practice, row)
             if fields_changed:
                 changed_practices.append(practice)
@@ -75,8 +98,14 @@ class RegisterWriter:
                 new_links.append(link_new)
             if fields_changed or link_changes or link_new:
                 self.tally.changed += 1
+                fields = list(fields_changed)
+                if link_changes or link_new:
+                    after = _commissioners(links[practice.pk] + ([link_new] if link_new else []), codes)
+                    fields.append(["commissioner", before, after])
+                self.tally.change(row.code, name, "changed", fields)
             else:
                 self.tally.unchanged += 1
+                self.tally.change(row.code, name, "unchanged")
         try:
             with transaction.atomic():
                 self._write(new_rows, changed_practices, changed_links, new_links)
@@ -102,12 +131,15 @@ class RegisterWriter:
         return Practice(code=row.code, **{field: getattr(row, field) for field in PRACTICE_FIELDS})
 
     @staticmethod
-    def _update_fields(practice: Practice, row: RegisterRow) -> bool:
-        changed = False
+    def _update_fields(practice: Practice, row: RegisterRow) -> list:
+        """Set the register's values on the practice; each field that differed as [label, old, new]."""
+        changed = []
         for field in PRACTICE_FIELDS:
-            if getattr(practice, field) != getattr(row, field):
-                setattr(practice, field, getattr(row, field))
-                changed = True
+            old, new = getattr(practice, field), getattr(row, field)
+            if old != new:
+                label = Practice._meta.get_field(field).verbose_name
+                changed.append([str(label), _shown(field, old), _shown(field, new)])
+                setattr(practice, field, new)
         return changed
 
     def _link(self, row: RegisterRow, practice_id: int | None = None) -> PracticeCommissioner:

@@ -77,9 +77,19 @@ class ImportRecord(models.Model):
     new_practice_codes = models.JSONField(default=list, blank=True, help_text="Their codes (the first thousand).")
     reason = models.TextField(blank=True, help_text="Why the file was rejected or the import failed.")
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the file read.")
+    rows_read = models.PositiveIntegerField(default=0, help_text="Rows read so far (while checking or importing).")
+    rows_expected = models.PositiveIntegerField(
+        default=0, help_text="Rows under the header, from the file's lines (or a workbook's declared range)."
+    )
+    changes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The preview: the first rows with their practice, new/changed/unchanged and each changed field.",
+    )
 
     # Progress is written many times a second from outside the import's transaction: not history.
-    history = HistoricalRecords(excluded_fields=["progress"])
+    # The preview's list of changes is the check's output, kept once on the record.
+    history = HistoricalRecords(excluded_fields=["progress", "rows_read", "changes"])
 
     class Meta:
         ordering = ["-created_at"]
