@@ -226,7 +226,12 @@ def accepted_phase_one(localities: QuerySet[Locality], on: datetime.date) -> tup
 
 
 def plans_in_force(localities: QuerySet[Locality], on: datetime.date) -> dict[int, Plan]:
-    """Each locality's plan in force on the day, with its sessions valid then and its declarations (3 queries)."""
+    """Each locality's plan in force on the day, with its sessions valid then and its declarations (3 queries).
+
+    The plan in force is the latest plan started by the day that was accepted by the end of it: a phase 2 draft (or
+    one submitted, or returned) does not replace the accepted phase 1 plan. A locality with no accepted plan is
+    judged on its latest plan started by then (which fails "Plan and declarations accepted", naming what is missing).
+    """
     plans = (
         Plan.objects.filter(locality__in=localities, starts_on__lte=on)
         .order_by("locality_id", "starts_on")
@@ -235,20 +240,26 @@ def plans_in_force(localities: QuerySet[Locality], on: datetime.date) -> dict[in
             "declarations",
         )
     )
-    latest = {}
+    latest, accepted = {}, {}
     for plan in plans:
         latest[plan.locality_id] = plan
-    return latest
+        if _accepted_by(plan.status, plan.reviewed_at, on, PlanStatus.ACCEPTED):
+            accepted[plan.locality_id] = plan
+    return {**latest, **accepted}
 
 
 def phase_two_plans(localities: QuerySet[Locality]) -> dict[int, Plan]:
     return {p.locality_id: p for p in Plan.objects.filter(locality__in=localities, phase=Phase.TWO)}
 
 
-def assess_all(localities: QuerySet[Locality], on: datetime.date) -> list[Assessment]:
-    """Every locality's assessment on the day, in a fixed number of queries."""
+def assess_all(
+    localities: QuerySet[Locality], on: datetime.date, plans: dict[int, Plan] | None = None
+) -> list[Assessment]:
+    """Every locality's assessment on the day, in a fixed number of queries; plans (locality id: plan) judges those
+    plans instead of the plans in force (a plan's own page shows how the plan itself fares)."""
     rules = rules_on(on)
-    plans = plans_in_force(localities, on)
+    if plans is None:
+        plans = plans_in_force(localities, on)
     numbers, phase_one = accepted_phase_one(localities, on) if RuleKind.PHASE_ONE_ITEMS in rules else ([], {})
     second = phase_two_plans(localities) if RuleKind.PHASE_TWO_PLAN in rules else {}
     assessments = []
@@ -284,3 +295,15 @@ def assess_all(localities: QuerySet[Locality], on: datetime.date) -> list[Assess
 
 def assess(locality: Locality, on: datetime.date) -> Assessment:
     return assess_all(Locality.objects.filter(pk=locality.pk), on)[0]
+
+
+def assess_plan(plan: Plan, on: datetime.date) -> Assessment:
+    """The plan itself against the rules in force on the day (at the earliest its first day), whether or not it is
+    the plan in force: what its page shows, so a lead sees what the plan still lacks before submitting it."""
+    day = max(on, plan.starts_on)
+    fetched = (
+        Plan.objects.filter(pk=plan.pk)
+        .prefetch_related(Prefetch("sessions", queryset=Session.objects.order_by("day", "starts_at")), "declarations")
+        .get()
+    )
+    return assess_all(Locality.objects.filter(pk=plan.locality_id), day, {plan.locality_id: fetched})[0]

@@ -7,7 +7,10 @@ accepts 1.7 through plan_as_evidence() (the plan's own transitions), and load_de
 through what the scheme asks before a quarter is paid: every phase 1 item accepted (1.6 resubmitted and accepted),
 the phase 1 plan accepted by 1 April 2018, the phase 2 plan accepted by 1 July 2018. All through the transitions;
 then the demo dates those steps in 2017/18 (backdate()), because compliance counts an acceptance only from its day
-and the demo's quarters are 2018's. Finally it evaluates 2018Q1-2018Q4, proposing South Bristol's four releases.
+and the demo's quarters are 2018's. Finally it evaluates 2018Q1-2018Q4, proposing South Bristol's four releases, and
+pays its 2018Q1 release through the ledger's transitions (pay_one_quarter()): approved by the second commissioner (who
+accepted none of its plans or items), authorised by finance (it is above the delegated limit), then a payment run
+created, locked and marked paid. 2018Q2-2018Q4 stay proposed.
 
 load_demo() is called by the demo loader after the demo users and the LTS demo evidence exist; it does nothing if
 Woodspring has a plan already.
@@ -19,8 +22,16 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from funding.models import ChecklistItem, Evidence, EvidenceStatus, EvidenceTransition
-from localities.models import Locality
+from funding.models import (
+    ChecklistItem,
+    Evidence,
+    EvidenceStatus,
+    EvidenceTransition,
+    Release,
+    ReleaseKind,
+    ReleaseState,
+)
+from localities.models import Commissioner, Locality
 from onecare.accounts.models import User
 
 from .editing import plan_ensure
@@ -249,6 +260,47 @@ def _woodspring(wood: Locality, commissioner) -> Plan:
 WOOD_SUBMITTED, WOOD_RETURNED = datetime.date(2018, 3, 21), datetime.date(2018, 3, 27)
 
 
+PAID_QUARTER = Quarter(2018, 1)
+
+
+def pay_one_quarter(locality: Locality) -> Release | None:
+    """South Bristol's 2018Q1 payment, through the real transitions as funding.demo pays LTS tranche 1."""
+    from funding.demo import stand_in_approver
+    from funding.payment_runs import payment_run_add, payment_run_create, payment_run_lock, payment_run_mark_paid
+    from funding.release_transitions import release_approve, release_authorise
+
+    release = (
+        Release.objects.filter(
+            locality=locality,
+            kind=ReleaseKind.RELEASE,
+            tranche__scheme__code="ia",
+            tranche__code=str(PAID_QUARTER),
+            state=ReleaseState.PROPOSED,
+        )
+        .select_related("locality", "tranche")
+        .first()
+    )
+    if release is None:
+        return None
+    approver = User.objects.filter(username="approver").first() or stand_in_approver()
+    finance = User.objects.get(username="finance")
+    reason = "Demo: agreed at the primary care panel although late." if release.needs_exception else ""
+    release = release_approve(release, actor=approver, reason=reason)
+    if release.state == ReleaseState.APPROVED:  # above the delegated limit: finance's second approval
+        release = release_authorise(release, actor=finance)
+    run = payment_run_create(
+        Commissioner.objects.get(code="15C"),
+        actor=finance,
+        name=f"Improved Access {PAID_QUARTER} (demo)",
+        cost_centre="IA001",
+    )
+    payment_run_add(run, [release], actor=finance)
+    payment_run_lock(run, actor=finance)
+    payment_run_mark_paid(run, actor=finance)
+    release.refresh_from_db()
+    return release
+
+
 def load_demo() -> int:
     """Plans for South Bristol (compliant) and Woodspring (not); returns how many plans it made (0 if Woodspring
     has one already)."""
@@ -274,4 +326,6 @@ def load_demo() -> int:
                 evaluate_improved_access(quarter, trigger="demo data")
             except IAPaymentError:  # a quarter not started yet (a clock set before 2019)
                 continue
+        if User.objects.filter(username="finance").exists():
+            pay_one_quarter(localities["sbris"])
     return Plan.objects.count() - before

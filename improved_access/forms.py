@@ -88,3 +88,20 @@ class ActivityForm(forms.Form):
             return Quarter.parse(self.cleaned_data["quarter"])
         except ValueError as error:
             raise ValidationError(str(error)) from None
+
+
+class EvaluateForm(forms.Form):
+    """A commissioner runs a quarter's evaluation: the scheme's quarters started by today, and a confirmation."""
+
+    quarter = forms.ChoiceField(label="Quarter to evaluate")
+    confirm = forms.BooleanField(
+        label="I understand this proposes the quarter's payment for every compliant locality that has none yet",
+        error_messages={"required": "Confirm that you want to propose the quarter's payments."},
+    )
+
+    def __init__(self, *args, quarters=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quarter"].choices = [(str(q), f"{q} ({q.label})") for q in reversed(list(quarters))]
+
+    def clean_quarter(self):
+        return Quarter.parse(self.cleaned_data["quarter"])

@@ -4,7 +4,7 @@ from localities.models import Locality
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import get_locality_for_user, visible_localities
 
-from .models import Declaration, DeclarationStatus, Plan, PlanStatus
+from .models import Declaration, DeclarationKind, DeclarationStatus, Plan, PlanStatus
 
 Answer = tuple[bool, str]
 
@@ -62,6 +62,18 @@ def can_edit_plan(user, plan: Plan) -> Answer:
 
 def can_submit_plan(user, plan: Plan) -> Answer:
     return can_edit_plan(user, plan)
+
+
+def declarations_missing(plan: Plan) -> list[str]:
+    """The declarations not yet submitted (draft or returned), by name: a plan is submitted only with all of them
+    at least submitted (the paper's requirements are the declarations: IA.md)."""
+    ready = {DeclarationStatus.SUBMITTED, DeclarationStatus.ACCEPTED}
+    return [d.get_kind_display() for d in plan.declarations.all() if d.status not in ready]
+
+
+def declarations_missing_words(missing: list[str]) -> str:
+    count = f"{len(missing)} of {len(DeclarationKind)}"
+    return f"Submit every declaration before the plan: {count} not yet submitted ({'; '.join(missing)})."
 
 
 def can_review_plan(user, plan: Plan) -> Answer:

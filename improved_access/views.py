@@ -15,13 +15,14 @@ from onecare.accounts.scoping import today, visible_localities
 
 from . import permissions, transitions
 from .activity import ActivityRejected, activity_upload, utilisation
-from .compliance import assess
+from .compliance import assess, assess_plan
 from .editing import plan_ensure, session_add, session_remove
-from .forms import ActivityForm, EvidenceForm, ReviewForm, SessionForm
+from .forms import ActivityForm, EvaluateForm, EvidenceForm, ReviewForm, SessionForm
 from .models import PLAN_ITEMS, ActivityUpload, Declaration, DeclarationKind, Phase, Plan, Session, UploadStatus
+from .payments import IAPaymentError, evaluate_improved_access
 from .quarters import Quarter
+from .status import money, quarters_until, trend
 from .status import overview as overview_rows
-from .status import trend
 from .transitions import IATransitionNotAllowed
 
 TAG = {
@@ -39,8 +40,60 @@ def overview(request: HttpRequest) -> HttpResponse:
         return redirect("improved_access:status", code=user.locality.code)
     if not (user.is_superuser or user.has_role(Role.COMMISSIONER)):
         raise PermissionDenied("Only commissioners see the Improved Access overview.")
-    quarter, rows = overview_rows(visible_localities(user), today())
-    return render(request, "improved_access/overview.html", {"quarter": quarter, "rows": rows, "today": today()})
+    day = today()
+    quarters = quarters_until(day)
+    can_evaluate = user.has_role(Role.COMMISSIONER)
+    form = EvaluateForm(quarters=quarters, initial={"quarter": str(quarters[-1]) if quarters else ""})
+    if request.method == "POST":
+        if not can_evaluate:
+            raise PermissionDenied("Only commissioners run the Improved Access evaluation.")
+        form = EvaluateForm(request.POST, quarters=quarters)
+        if form.is_valid():
+            try:
+                outcome = evaluate_improved_access(
+                    form.cleaned_data["quarter"], today=day, triggered_by=user, trigger="run from the portal"
+                )
+            except IAPaymentError as error:
+                form.add_error("quarter", str(error))
+            else:
+                messages.success(request, evaluated_words(outcome, visible_localities(user)))
+                return redirect(request.path)
+    quarter, rows = overview_rows(visible_localities(user), day)
+    return render(
+        request,
+        "improved_access/overview.html",
+        {"quarter": quarter, "rows": rows, "today": day, "form": form, "can_evaluate": can_evaluate},
+    )
+
+
+def evaluated_words(outcome, localities) -> str:
+    """What a run proposed, in words, for the localities the user sees: "2018Q2 evaluated: £40,069.10 proposed for
+    South Bristol. Not compliant: Woodspring." """
+    visible = set(localities.values_list("pk", flat=True))
+    names = {a.locality_id: a.locality.name for a in outcome.assessments or [] if a.locality_id in visible}
+    proposed = [r for r in outcome.proposed if r.locality_id in visible]
+    parts = [f"{outcome.quarter} evaluated on {outcome.evaluation.at:%d/%m/%Y}:"]
+    if proposed:
+        each = ", ".join(f"{money(r.amount)} for {names.get(r.locality_id, r.locality_id)}" for r in proposed)
+        parts.append(f"{money(sum(r.amount for r in proposed))} proposed ({each}).")
+    else:
+        parts.append("nothing new proposed.")
+    already = [
+        names[a.locality_id]
+        for a in outcome.assessments or []
+        if a.locality_id in visible
+        and a.compliant
+        and not any(r.locality_id == a.locality_id for r in proposed)
+        and a.release_id
+    ]
+    if already:
+        parts.append(f"Already proposed or paid: {', '.join(already)}.")
+    refused = [names[a.locality_id] for a in outcome.assessments or [] if a.locality_id in visible and not a.compliant]
+    if refused:
+        parts.append(f"Not compliant: {', '.join(refused)}.")
+    if outcome.adjustments:
+        parts.append(f"{len(outcome.adjustments)} adjustments to paid quarters.")
+    return " ".join(parts)
 
 
 def _plans(locality) -> dict[int, Plan]:
@@ -112,6 +165,10 @@ def plan(request: HttpRequest, code: str, phase: int) -> HttpResponse:
                 messages.success(request, "Session removed.")
                 return redirect(request.path)
             elif action == "submit":
+                missing = permissions.declarations_missing(the_plan)
+                if missing:
+                    messages.error(request, permissions.declarations_missing_words(missing))
+                    return redirect(request.path)
                 transitions.plan_submit(the_plan, actor=user)
                 messages.success(request, "Plan submitted to the commissioners.")
                 return redirect(request.path)
@@ -145,6 +202,8 @@ def plan(request: HttpRequest, code: str, phase: int) -> HttpResponse:
             "can_review": permissions.can_review_plan(user, the_plan)[0],
             "plan_item": PLAN_ITEMS[Phase(the_plan.phase)],
             "tags": TAG,
+            "assessment": assess_plan(the_plan, today()),
+            "missing": permissions.declarations_missing(the_plan),
         },
     )
 

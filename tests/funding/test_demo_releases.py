@@ -16,5 +16,9 @@ def test_it_walks_demo_releases_to_different_states():
     assert states[("wwv", "T1")] == "rejected"
     assert states[("nwbris", "T1")] == states[("wood", "T1")] == "proposed"
     assert Release.objects.get(locality__code="sbris", tranche__code="T1").amount == 81_753  # 163,506 x £0.50
-    assert PaymentRun.objects.get().state == "paid"
+    # Two paid runs: LTS tranche 1, and South Bristol's Improved Access 2018Q1 (improved_access.demo).
+    assert set(PaymentRun.objects.values_list("name", "state")) == {
+        ("LTS tranche 1 (demo)", "paid"),
+        ("Improved Access 2018Q1 (demo)", "paid"),
+    }
     assert load_demo_releases() == 0

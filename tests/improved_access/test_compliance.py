@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from improved_access.compliance import assess, covered_minutes_after
-from improved_access.models import ComplianceRule, DeclarationKind, DeclarationStatus, RuleKind
+from improved_access.models import ComplianceRule, DeclarationKind, DeclarationStatus, PlanStatus, RuleKind
 
 from .conftest import ON
 from .factories import PlanFactory, SessionFactory, compliant_plan, declare_all, t, week
@@ -131,11 +131,16 @@ def test_it_ignores_sessions_outside_their_dates(locality):
 
 def test_it_uses_the_phase_2_plan_from_july(locality):
     compliant_plan(locality)
-    PlanFactory(locality=locality, phase=2, starts_on=datetime.date(2018, 7, 1))
+    draft = PlanFactory(locality=locality, phase=2, starts_on=datetime.date(2018, 7, 1))
     assert assess(locality, datetime.date(2018, 6, 30)).compliant
     july = assess(locality, datetime.date(2018, 7, 1))
-    assert july.plan.phase == 2
+    # A phase 2 plan not yet accepted does not replace the accepted phase 1 plan (issue 16): the phase 1 timetable
+    # is judged, and the phase 2 plan rule fails until the phase 2 plan is accepted.
+    assert july.plan.phase == 1
     assert not july.compliant
+    draft.status, draft.reviewed_at = PlanStatus.ACCEPTED, datetime.datetime(2018, 6, 20, 12, tzinfo=datetime.UTC)
+    draft.save()
+    assert assess(locality, datetime.date(2018, 7, 1)).plan == draft
 
 
 def test_it_needs_every_declaration_accepted(locality):

@@ -104,6 +104,14 @@ def test_it_shows_rules_with_figures_and_the_trend(client, locality, people):
     assert "style=" not in page and "<script>" not in page
 
 
+def submit_declarations(client, locality, but: str = "digital"):
+    """The lead submits every declaration of the phase 1 plan (but one, submitted by the test itself)."""
+    for kind in DeclarationKind:
+        if kind != but:
+            url = reverse("improved_access:declaration", args=[locality.code, 1, kind])
+            assert client.post(url, {"action": "submit", "evidence": f"{kind.label}: see the hub."}).status_code == 302
+
+
 def test_it_lets_a_lead_build_and_submit_a_plan(client, locality, people):
     client.force_login(people.lead)
     url = pages(locality)["plan"]
@@ -130,6 +138,9 @@ def test_it_lets_a_lead_build_and_submit_a_plan(client, locality, people):
     declaration = pages(locality)["declaration"]
     assert client.post(declaration, {"action": "submit", "evidence": "Online booking."}).status_code == 302
     assert client.post(url, {"action": "submit"}).status_code == 302
+    assert Plan.objects.get().status == PlanStatus.DRAFT  # six declarations not yet submitted (issue 16)
+    submit_declarations(client, locality)
+    assert client.post(url, {"action": "submit"}).status_code == 302
     assert Plan.objects.get().status == PlanStatus.SUBMITTED
     assert client.post(url, {**fields, "day": "6"}).status_code == 403  # submitted: no more changes
 
@@ -138,6 +149,7 @@ def test_it_lets_a_commissioner_accept_a_plan_and_a_declaration(client, locality
     client.force_login(people.lead)
     client.post(pages(locality)["plan"], {"action": "start"})
     client.post(pages(locality)["declaration"], {"action": "submit", "evidence": "Online booking."})
+    submit_declarations(client, locality, but="digital")  # the plan is submitted only with all of them (issue 16)
     client.post(pages(locality)["plan"], {"action": "submit"})
     client.force_login(people.commissioner)
     assert client.post(pages(locality)["plan"], {"action": "review", "decision": "accept"}).status_code == 302
@@ -174,12 +186,13 @@ def test_it_imports_activity_and_lists_bad_lines(client, locality, people):
 
 def test_it_shows_the_status_page_in_a_fixed_number_of_queries(client, locality, people, django_assert_max_num_queries):
     """However many sessions and practices; the trend adds a few queries per quarter shown (one in May 2018): the
-    scheme's conditions (phase 1 items, phase 2 plan) add two for today's assessment and two for the quarter's."""
+    scheme's conditions (phase 1 items, phase 2 plan) add two for today's assessment and two for the quarter's; the
+    scheme's quarters (returns and releases) and each quarter's latest evaluation three (issue 16)."""
     plan = compliant_plan(locality)
     for day in range(7):
         SessionFactory.create_batch(5, plan=plan, day=day)
     client.force_login(people.commissioner)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(33):
         assert client.get(pages(locality)["status"]).status_code == 200
 
 
