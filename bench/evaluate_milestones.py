@@ -4,8 +4,9 @@
 
 Builds synthetic data with bulk inserts (6,500 practices in 1,250 localities, each with a Locality
 Vehicle, two list-size snapshots per practice, accepted evidence so that every locality opens T1, half
-open T2a; a quarter have 3.1 accepted too, but T3 waits for T2a and T2b to be released, so it is not proposed), then in the same run and database times funding.evaluation.evaluate_milestones
-(which proposes every release, writes its per-practice lines, history and transitions) against one SQL
+open T2a; a quarter have 3.1 accepted too, but T3 waits for T2a and T2b to be released, so it is not
+proposed), then in the same run and database times funding.evaluation.evaluate_milestones (which
+proposes every release, writes its per-practice lines, history and transitions) against one SQL
 statement that computes the same (tranche, locality, amount) set, checks the two agree to the penny,
 and prints the ratio (target: within 3x) and the evaluation's query count at 125 and at 1,250
 localities (target: the same).
