@@ -86,6 +86,20 @@ def test_the_overview_shows_each_localitys_money(client, locality, commissioner)
     assert "None" not in body
 
 
+def test_the_overview_draws_each_localitys_money_beside_the_table(client, locality, commissioner):
+    compliant_plan(locality)
+    with time_machine.travel(MAY_2018, tick=False):
+        evaluate_improved_access(Quarter(2018, 1), today=datetime.date(2018, 5, 2))
+        client.force_login(commissioner)
+        html = client.get(reverse("improved_access:overview")).content.decode()
+    chart = html.split('<figure class="portal-chart">', 1)[1].split("</figure>", 1)[0]
+    assert "Improved Access money so far, and compliance, by locality" in chart
+    # The only locality with money is the largest: its proposed bar fills the track, nothing is paid yet.
+    assert 'portal-chart__bar portal-w-0"' in chart and "portal-chart__bar--due portal-w-100" in chart
+    assert "£30,000.00 proposed or being approved" in text(chart)
+    assert "style=" not in chart and "<script" not in chart
+
+
 def test_a_commissioner_runs_a_quarters_evaluation_after_confirming(client, locality, commissioner):
     compliant_plan(locality)
     url = reverse("improved_access:overview")
