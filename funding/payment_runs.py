@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from localities.models import Commissioner
 from onecare.accounts.roles import Role
-from onecare.races import lost_race, wait_no_longer
+from onecare.races import at_the_same_moment, lost_race, wait_no_longer
 
 from .models import PaymentRun, PaymentRunState, Release, ScheduleLine
 from .money import ZERO
 from .release_transitions import (
+    LEDGER_REFUSED,
     ReleaseTransitionNotAllowed,
     release_pay,
     release_schedule,
@@ -69,17 +70,7 @@ def _step(run: PaymentRun, what: str):
     """One run step: a release's refusal and a lost race both answer as PaymentRunNotAllowed, after the rollback."""
     try:
         with (
-            lost_race(
-                PaymentRunNotAllowed,
-                lambda: (
-                    f"{_name(run)} was being {what} by someone else at the same moment, so nothing was changed. "
-                    "Look at it again, and try again if it still needs doing."
-                ),
-                refused=(
-                    "The ledger refused this change (a paid release, or a run that is locked or paid, does not "
-                    "change), so nothing was changed."
-                ),
-            ),
+            lost_race(PaymentRunNotAllowed, lambda: at_the_same_moment(_name(run), what), refused=LEDGER_REFUSED),
             transaction.atomic(),
         ):
             yield

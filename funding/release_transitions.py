@@ -13,7 +13,7 @@ import datetime
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from onecare.races import lost_race, wait_no_longer
+from onecare.races import at_the_same_moment, lost_race, wait_no_longer
 
 from . import permissions
 from .models import DEAD_STATES, Payment, Release, ReleaseState, ReleaseTransition
@@ -37,18 +37,19 @@ def _reference(release: Release) -> str:
         return f"Release {release.pk}"
 
 
+# A write the ledger's constraints or triggers refused, in words (the release and payment-run steps).
+LEDGER_REFUSED = (
+    "The ledger refused this change (a paid release, or a run that is locked or paid, does not change), "
+    "so nothing was changed."
+)
+
+
 def answering_races(release: Release, what: str = "changed"):
     """A lost race (onecare.races) answered as this transition's own error, naming the release."""
     return lost_race(
         ReleaseTransitionNotAllowed,
-        lambda: (
-            f"{_reference(release)} was being {what} by someone else at the same moment, so nothing was "
-            "changed. Look at it again, and try again if it still needs doing."
-        ),
-        refused=(
-            "The ledger refused this change (a paid release, or a run that is locked or paid, does not change), "
-            "so nothing was changed."
-        ),
+        lambda: at_the_same_moment(_reference(release), what),
+        refused=LEDGER_REFUSED,
     )
 
 

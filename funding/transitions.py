@@ -11,7 +11,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from localities.models import Locality
-from onecare.races import lost_race, wait_no_longer
+from onecare.races import at_the_same_moment, lost_race, wait_no_longer
 from onecare.tasks_queue import enqueue_on_commit
 
 from . import permissions
@@ -34,10 +34,7 @@ def _answering_races(what: str, item_number):
     """A lost race (onecare.races) answered as TransitionNotAllowed, in words (item_number called only then)."""
     return lost_race(
         TransitionNotAllowed,
-        lambda: (
-            f"The evidence for item {item_number()} was being {what} by someone else at the same moment, so "
-            "nothing was changed. Look at it again, and try again if it still needs doing."
-        ),
+        lambda: at_the_same_moment(f"The evidence for item {item_number()}", what),
     )
 
 

@@ -14,7 +14,7 @@ person at the same time (funding.transitions.evidence_follow). The item has no r
 from django.db import transaction
 from django.utils import timezone
 
-from onecare.races import lost_race, wait_no_longer
+from onecare.races import at_the_same_moment, lost_race, wait_no_longer
 from onecare.tasks_queue import enqueue_on_commit
 
 from . import permissions
@@ -50,8 +50,7 @@ def _save(obj, actor, reason: str) -> None:
 def _answering_races(what: str):
     return lost_race(
         IATransitionNotAllowed,
-        f"The {what} was being changed by someone else at the same moment, so nothing was changed. "
-        "Look at it again, and try again if it still needs doing.",
+        at_the_same_moment(f"The {what}"),
     )
 
 

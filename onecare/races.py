@@ -57,6 +57,14 @@ def is_refused(error: BaseException) -> bool:
     return sqlstate(error).startswith(REFUSED_SQLSTATE_CLASS) or isinstance(error.__cause__, sqlite3.IntegrityError)
 
 
+def at_the_same_moment(subject: str, what: str = "changed") -> str:
+    """The words for a lost race: what was being changed by someone else, and what to do now."""
+    return (
+        f"{subject} was being {what} by someone else at the same moment, so nothing was changed. "
+        "Look at it again, and try again if it still needs doing."
+    )
+
+
 @contextmanager
 def lost_race(error_class: type[Exception], message: str | Callable[[], str], refused: str | None = None):
     """Run a transition; a lost race raises error_class(message) instead of a database error.

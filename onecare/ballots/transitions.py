@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 from localities.models import Locality, LocalityMembership, Practice
 from localities.population import Basis, latest_list_size
 from onecare.membership.models import Member, MemberStatus
-from onecare.races import lost_race, wait_no_longer
+from onecare.races import at_the_same_moment, lost_race, wait_no_longer
 
 from . import permissions
 from .count import result_as_data
@@ -54,8 +54,7 @@ def _answering_races(error_class: type[BallotError] = BallotError, what: str = "
     """A lost race (onecare.races) answered as the ballot's own error, in words."""
     return lost_race(
         error_class,
-        f"The ballot was being {what} by someone else at the same moment, so nothing was changed. "
-        "Look at it again, and try again if it still needs doing.",
+        at_the_same_moment("The ballot", what),
     )
 
 
