@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("review/<int:pk>/", views.review, name="review"),
     path("money/", views.money, name="money"),
     path("files/<uuid:public_id>/", views.file_download, name="file"),
+    # The money work: the approvals inbox and release pages, payment runs, remittance advice.
+    path("", include("funding.urls_releases")),
+    path("", include("funding.urls_runs")),
+    path("", include("funding.urls_remittances")),
     path("<slug:code>/", views.checklist, name="checklist"),
     path("<slug:code>/items/<int:item_id>/", views.item, name="item"),
 ]

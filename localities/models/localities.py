@@ -50,6 +50,13 @@ class LocalityVehicle(models.Model):
     decision_rules = models.TextField(blank=True, help_text="How locality decisions are made (checklist item 1.5).")
     ratification_rules = models.TextField(blank=True, help_text="How decisions are ratified (checklist item 1.5).")
     governance_notes = models.TextField(blank=True)
+    # The payee record: how finance pays the vehicle (payment schedules and remittance advice carry these).
+    supplier_number = models.CharField(
+        max_length=30, blank=True, help_text="The payee's supplier number in the CCG's finance ledger."
+    )
+    bank_reference = models.CharField(
+        max_length=18, blank=True, help_text="The reference the payee's bank statement shows for a payment."
+    )
 
     history = HistoricalRecords()
 

@@ -77,6 +77,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "onecare.accounts.context_processors.navigation",
             ],
+            # {{ amount|money }} and {{ population|patients }} everywhere: one way to show a figure.
+            "builtins": ["onecare.templatetags.formats"],
         },
     },
 ]

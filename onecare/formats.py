@@ -1,0 +1,39 @@
+"""Figures as people read them, one way everywhere (portal pages, admin, exports' on-screen totals, PDFs).
+
+- money: the pound sign, thousands separators and two decimals: £1,234.50; a claw-back is -£1,234.50.
+- patients: a whole number with thousands separators (a weighted list size of 163,505.6 reads 163,506).
+- no figure at all reads as an en dash, never "None".
+
+Rounding here is for showing only: money is rounded to the penny once, where it is worked out (funding.money).
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+NO_FIGURE = "–"
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+
+
+def money(value) -> str:
+    """£1,234.50 (and -£1,234.50 for a negative amount); an en dash for no figure."""
+    amount = _decimal(value)
+    if amount is None:
+        return NO_FIGURE
+    pence = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if pence < 0 else ""
+    return f"{sign}£{abs(pence):,.2f}"
+
+
+def patients(value) -> str:
+    """163,506: a count of people, whole, with thousands separators; an en dash for no figure."""
+    number = _decimal(value)
+    if number is None:
+        return NO_FIGURE
+    return f"{number.quantize(Decimal(1), rounding=ROUND_HALF_UP):,.0f}"
