@@ -39,6 +39,8 @@ COPY . .
 RUN DJANGO_SECRET_KEY=build-time-only-placeholder-for-collectstatic-never-used-at-run-time \
     DATABASE_URL=sqlite:////tmp/collectstatic-only.sqlite3 \
     DJANGO_ALLOWED_HOSTS=build.invalid \
+    PORTAL_URL=https://build.invalid \
+    REDIS_URL=redis://build.invalid:6379/0 \
     python manage.py collectstatic --noinput --verbosity 0
 
 # Evidence uploads live on a volume mounted here; a fresh named volume takes this ownership.

@@ -111,6 +111,9 @@ def production_env(database_url: str) -> dict:
         "DJANGO_SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(60),
         "DATABASE_URL": database_url,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "PORTAL_URL": "http://127.0.0.1",
+        # Production insists on a broker; the pages measured here queue no task.
+        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "PORTAL_REQUIRE_2FA": "false",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",

@@ -5,8 +5,11 @@ variable or a diverging command shows up in `make test`.
 """
 
 import json
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -174,3 +177,20 @@ def test_it_keeps_the_cache_and_the_broker_apart_on_the_redis_service(env_exampl
     cache, broker = env_example["DJANGO_CACHE_URL"], env_example["REDIS_URL"]
     assert cache.startswith("redis://redis:6379/") and broker.startswith("redis://redis:6379/")
     assert cache != broker
+
+
+def test_the_image_build_step_loads_the_production_settings(dockerfile_instructions, tmp_path):
+    """The collectstatic step's throwaway variables satisfy every variable production insists on."""
+    run = next(arguments for keyword, arguments in dockerfile_instructions if "manage.py collectstatic" in arguments)
+    words = shlex.split(run.replace("\\\n", " "))
+    assignments = dict(word.split("=", 1) for word in words[: words.index("python")])
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "onecare.settings.production",
+        **assignments,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'collectstatic-only.sqlite3'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

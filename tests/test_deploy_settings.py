@@ -22,6 +22,7 @@ def production_env(**changes):
         DJANGO_CSRF_TRUSTED_ORIGINS="https://portal.example.nhs.uk",
         PORTAL_URL="https://portal.example.nhs.uk",
         DATABASE_URL=os.environ["DATABASE_URL"],
+        REDIS_URL="redis://redis:6379/0",
     )
     for key, value in changes.items():
         if value is None:
@@ -58,6 +59,7 @@ def test_it_passes_check_deploy_with_the_production_variables():
         ({"DATABASE_URL": None}, "DATABASE_URL"),
         ({"PORTAL_URL": None}, "PORTAL_URL"),
         ({"PORTAL_URL": "portal.example.nhs.uk/funding"}, "PORTAL_URL"),
+        ({"REDIS_URL": None}, "REDIS_URL"),
     ],
     ids=[
         "no-secret-key",
@@ -66,6 +68,7 @@ def test_it_passes_check_deploy_with_the_production_variables():
         "no-database-url",
         "no-portal-url",
         "bad-portal-url",
+        "no-redis-url",
     ],
 )
 def test_it_refuses_to_start_without_the_production_variables(changes, complaint):
@@ -86,17 +89,21 @@ def settings_of(*names, env) -> list[str]:
 
 def test_it_shares_sessions_and_the_cache_through_redis_and_keeps_database_connections():
     env = production_env(DJANGO_CACHE_URL="redis://redis:6379/1")
-    backend, location, engine, max_age, pages = settings_of(
+    backend, location, engine, max_age, health_checks, eager, pages = settings_of(
         "s.CACHES['default']['BACKEND']",
         "s.CACHES['default']['LOCATION']",
         "s.SESSION_ENGINE",
         "s.DATABASES['default']['CONN_MAX_AGE']",
+        "s.DATABASES['default']['CONN_HEALTH_CHECKS']",
+        "s.CELERY_TASK_ALWAYS_EAGER",
         "s.CACHES['pages']['BACKEND']",
         env=env,
     )
     assert (backend, location) == ("django.core.cache.backends.redis.RedisCache", "redis://redis:6379/1")
     assert engine == "django.contrib.sessions.backends.cached_db"  # the page cache needs sessions in the database
     assert max_age == 600
+    assert health_checks is True  # a connection kept for reuse is checked first
+    assert eager is False  # tasks go to the worker through Redis, never run inside a web request
     assert pages == "django.core.cache.backends.locmem.LocMemCache"  # keyed by snapshot: each process its own
 
 

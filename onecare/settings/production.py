@@ -14,7 +14,10 @@ if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
 env_str("DATABASE_URL")  # production never falls back to the SQLite default
 # Each gunicorn worker keeps its connection (checked before reuse) rather than opening one a request.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 600)  # noqa: F405
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+# Production runs its tasks on a Celery worker through Redis: never inside a web request (the embedded default's way).
+if not REDIS_URL:  # noqa: F405
+    raise ImproperlyConfigured("Set REDIS_URL: production runs its tasks on the Celery worker, not in web requests.")
 if not ALLOWED_HOSTS:  # noqa: F405
     raise ImproperlyConfigured("Set DJANGO_ALLOWED_HOSTS.")
 # E-mails link to the portal at this address: without it they would carry bare paths.
