@@ -1,12 +1,13 @@
 """The release workflow as data: which states each transition leaves from, where it goes, and who makes it.
 
-Read it against shared/DOMAIN.md: the evaluation proposes; a commissioner approves (never one who
-triggered the evaluation or accepted the evidence that opened the tranche, nor who proposed or approved the
-version of the rule it applied); above the delegated limit (funding.DelegatedLimit, seeded from
-settings.FUNDING_DELEGATED_LIMIT) a finance approver authorises as a second approval, and at or below it
-the approval authorises too, recorded as two steps (approved, then authorised within the limit).
-Finance schedules authorised releases into a payment run and marks them paid. Rejected and withdrawn
-are final; a withdrawn release may be proposed again by the next evaluation, a rejected one is not.
+Read it with funding/MONEY.md (the scheme's rules beside the paper's words): the evaluation proposes; a
+commissioner approves (never one who triggered the evaluation or accepted the evidence that opened the
+tranche, nor who proposed or approved the version of the rule it applied); above the delegated limit
+(funding.DelegatedLimit, seeded from settings.FUNDING_DELEGATED_LIMIT) a finance approver authorises as a
+second approval, and at or below it the approval authorises too, recorded as two steps (approved, then
+authorised within the limit). Finance schedules authorised releases into a payment run and marks them paid.
+Rejected and withdrawn are final for that release; the next evaluation may propose the tranche again (a
+rejected one once its gate evidence has been accepted again).
 """
 
 from dataclasses import dataclass

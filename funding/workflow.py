@@ -1,6 +1,6 @@
 """The evidence workflow as data: which states each transition leaves from, where it goes, and who makes it.
 
-Read it against shared/DOMAIN.md: localities (practice managers, locality leads) write and submit,
+The scheme's checklist process: localities (practice managers, locality leads) write and submit,
 commissioners accept or return with a reason, and returned evidence is resubmitted.
 """
 
