@@ -17,7 +17,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from funding.models import ChecklistItem, Evidence, EvidenceStatus
-from localities.models import Locality
+from localities.models import Basis, Locality
 from localities.population import with_population
 
 from .models import (
@@ -31,7 +31,6 @@ from .models import (
     Phase,
     Plan,
     PlanStatus,
-    PopulationBasis,
     RuleKind,
     Session,
     Weekday,
@@ -133,7 +132,7 @@ def per_thousand(minutes: int, population: Decimal) -> Decimal:
 
 def capacity_population(rule: ComplianceRule, registered: Decimal, weighted: Decimal) -> Decimal:
     """The population capacity is measured against: the rule's basis (registered unless it says weighted)."""
-    return weighted if rule.basis == PopulationBasis.WEIGHTED else registered
+    return weighted if rule.basis == Basis.WEIGHTED else registered
 
 
 def capacity(rule: ComplianceRule, sessions: list[Session], population: Decimal) -> RuleResult:
@@ -142,7 +141,7 @@ def capacity(rule: ComplianceRule, sessions: list[Session], population: Decimal)
     passed = population > 0 and rate >= rule.threshold
     # Rounded down for display, so a figure shown as 30.0 never fails a threshold of 30.
     shown = rate.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
-    patients = "weighted patients" if rule.basis == PopulationBasis.WEIGHTED else "registered patients"
+    patients = "weighted patients" if rule.basis == Basis.WEIGHTED else "registered patients"
     figure = (
         f"{shown} of {_number(rule.threshold)} minutes a week per 1,000 "
         f"({minutes:,} minutes for {population:,.0f} {patients})"

@@ -20,8 +20,8 @@ from simple_history.utils import bulk_create_with_history
 
 from funding.bulk_writes import write_releases
 from funding.evaluation import LOCK_KEY, Outcome, _adjust, _release, practice_figures
-from funding.models import Basis, MilestoneEvaluation, Release, ReleaseKind, ReleaseState, Scheme, Tranche
-from localities.models import Locality
+from funding.models import MilestoneEvaluation, Release, ReleaseKind, ReleaseState, Scheme, Tranche
+from localities.models import Basis, Locality
 
 from .compliance import Assessment, assess_all
 from .models import PaymentTerms, QuarterAssessment

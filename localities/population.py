@@ -9,7 +9,6 @@ weighted figure count.
 
 import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from django.db.models import (
     Count,
@@ -25,13 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from .models import ListSizeSnapshot, Locality, LocalityMembership
-from .models.list_sizes import source_rank
-
-
-class Basis(StrEnum):
-    REGISTERED = "registered"
-    WEIGHTED = "weighted"
-
+from .models.list_sizes import Basis, source_rank
 
 FIELD_FOR_BASIS = {Basis.REGISTERED: "registered_patients", Basis.WEIGHTED: "weighted_patients"}
 

@@ -10,16 +10,11 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from localities.models import Locality, Practice
+from localities.models import Basis, Locality, Practice
 from onecare import constraints as worded
 
 from .checklist import ChecklistItem, Scheme
 from .rules import VersionedRule
-
-
-class Basis(models.TextChoices):
-    REGISTERED = "registered", "Registered patients"
-    WEIGHTED = "weighted", "Weighted patients"
 
 
 class Tranche(VersionedRule):

@@ -18,7 +18,7 @@ from .plans import (
     Weekday,
     minutes_of,
 )
-from .rules import ComplianceRule, PaymentTerms, PopulationBasis, RuleKind, defaults_ensure, seed_defaults
+from .rules import ComplianceRule, PaymentTerms, RuleKind, defaults_ensure, seed_defaults
 
 __all__ = [
     "LTS_SCHEME",
@@ -37,7 +37,6 @@ __all__ = [
     "Phase",
     "Plan",
     "PlanStatus",
-    "PopulationBasis",
     "QuarterAssessment",
     "RuleKind",
     "Session",

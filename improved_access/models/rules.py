@@ -12,6 +12,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from funding.models.rules import VersionedRule
+from localities.models import Basis
 from onecare import constraints as worded
 
 
@@ -23,11 +24,6 @@ class RuleKind(models.TextChoices):
     DECLARATIONS = "declarations", "Plan and declarations accepted"
     PHASE_ONE_ITEMS = "phase1_items", "Phase 1 checklist items accepted"
     PHASE_TWO_PLAN = "phase2_plan", "Phase 2 plan accepted"
-
-
-class PopulationBasis(models.TextChoices):
-    REGISTERED = "registered", "Registered patients"
-    WEIGHTED = "weighted", "Weighted patients"
 
 
 # What the threshold means for each kind, shown in the admin and on the pages.
@@ -52,8 +48,8 @@ class ComplianceRule(VersionedRule):
     basis = models.CharField(
         "population basis",
         max_length=10,
-        choices=PopulationBasis.choices,
-        default=PopulationBasis.REGISTERED,
+        choices=Basis.choices,
+        default=Basis.REGISTERED,
         help_text="Capacity only: minutes per 1,000 registered (the national requirement) or weighted patients.",
     )
     active = models.BooleanField(default=True)
@@ -117,14 +113,14 @@ DEFAULT_RULES = [
         "kind": RuleKind.CAPACITY,
         "applies_from": datetime.date(2018, 4, 1),
         "threshold": Decimal("30"),
-        "basis": PopulationBasis.REGISTERED,
+        "basis": Basis.REGISTERED,
         "note": "At least 30 minutes per 1,000 population per week",
     },
     {
         "kind": RuleKind.CAPACITY,
         "applies_from": datetime.date(2019, 4, 1),
         "threshold": Decimal("45"),
-        "basis": PopulationBasis.REGISTERED,
+        "basis": Basis.REGISTERED,
         "note": "Rising to 45 minutes per 1,000 population per week",
     },
     {

@@ -1,7 +1,7 @@
 """Commissioners, practices, dated list sizes, localities and their vehicles, memberships, representatives."""
 
 from .imports import ImportFormat, ImportRecord, ImportStatus
-from .list_sizes import ListSizeSnapshot, SourceKind
+from .list_sizes import Basis, ListSizeSnapshot, SourceKind
 from .localities import (
     Locality,
     LocalityMembership,
@@ -12,6 +12,7 @@ from .localities import (
 from .organisations import Commissioner, Practice, PracticeCommissioner, PracticeStatus
 
 __all__ = [
+    "Basis",
     "Commissioner",
     "ImportFormat",
     "ImportRecord",

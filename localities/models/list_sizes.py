@@ -15,6 +15,13 @@ class SourceKind(models.TextChoices):
     MANUAL = "manual", "Entered by hand"
 
 
+class Basis(models.TextChoices):
+    """Which figure of a list size counts: registered patients, or weighted (the Carr-Hill formula's)."""
+
+    REGISTERED = "registered", "Registered patients"
+    WEIGHTED = "weighted", "Weighted patients"
+
+
 # Where two sources give a figure for the same date, the earlier in this list is used.
 SOURCE_PREFERENCE = [SourceKind.NHS_DIGITAL, SourceKind.NHS_PAYMENTS, SourceKind.MANUAL]
 

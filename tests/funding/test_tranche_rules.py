@@ -1,7 +1,8 @@
 import datetime
 from decimal import Decimal
 
-from funding.models import Basis, Tranche
+from funding.models import Tranche
+from localities.models import Basis
 
 
 def test_it_adds_the_tranches_up_to_exactly_three_pounds(lts_rules):
