@@ -1,10 +1,14 @@
-"""The money as people read it: per CCG and locality (envelope, proposed, approved, paid, remaining), paid over time,
-and one locality's released money with what unlocks its next tranche. A fixed number of queries each.
+"""The money as people read it: per CCG and locality (envelope, proposed, committed, paid, remaining) for the LTS and
+Improved Access together, paid over time by month and scheme, the envelope used and remaining, and one locality's
+released money with what unlocks its next tranche. A fixed number of queries each.
 
-The envelope is the scheme's total rate per head (GBP 3.00 for the LTS) times the locality's registered
-population at the latest tranche reference date (today if that is later than no tranche at all).
-"Approved" counts releases approved, authorised or scheduled (committed, not yet paid); "remaining" is
-the envelope less approved and paid.
+Envelopes (the figures the charts are drawn against):
+- LTS: the active LTS tranches' rates added up (£3.00 a registered head) times the locality's registered population
+  at the latest tranche reference date (today if no tranche has one).
+- Improved Access: the payment terms' rate a weighted head a quarter (£1.50) for the four quarters of 2018/19 the
+  scheme plans (2018Q1 to 2018Q4: £6.00 a weighted head), times the weighted population at the same date.
+"Committed" (the page's word; "approved" in code) counts releases approved, authorised or scheduled: decided, not yet
+paid. "Remaining" is the envelope less committed and paid (proposed money is still in it).
 """
 
 import datetime
@@ -16,6 +20,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from localities.models import Locality
 from localities.population import with_population
+from onecare.charts import BarChart, ColumnChart, Series, bar_chart, column_chart, months_between
 
 from .models import (
     DEAD_STATES,
@@ -31,29 +36,75 @@ from .money import ZERO, to_pence
 from .release_workflow import TAG_CLASS
 
 COMMITTED = [ReleaseState.APPROVED, ReleaseState.AUTHORISED, ReleaseState.SCHEDULED]
+IA = "ia"  # improved_access.payments.SCHEME_CODE: its releases are in this ledger, with its own envelope
+IA_QUARTERS_PLANNED = 4  # 2018Q1 to 2018Q4 (improved_access.quarters.FIRST_PAYABLE to LAST_PLANNED)
+
+# The charts' series: the colours are portal-svg__series--<key> in static/portal.css.
+STAGES = [
+    Series("paid", "Paid"),
+    Series("committed", "Committed (approved, authorised or in a payment run)"),
+    Series("proposed", "Proposed"),
+    Series("remaining", "Remaining, not yet proposed"),
+]
+SCHEMES = [Series("lts", "Locality Transformation Scheme"), Series("ia", "Improved Access")]
 
 
 @dataclass
 class Money:
+    """One locality's (or a total's) LTS money, with its Improved Access money in `ia` and both in `both`."""
+
     name: str
-    population: int = 0
+    population: int | Decimal = 0
     envelope: Decimal = ZERO
     proposed: Decimal = ZERO
     approved: Decimal = ZERO
     paid: Decimal = ZERO
     locality: Locality | None = None
+    ia: "Money | None" = None
+
+    @property
+    def committed(self) -> Decimal:
+        return self.approved
 
     @property
     def remaining(self) -> Decimal:
         return self.envelope - self.approved - self.paid
 
     @property
+    def not_proposed(self) -> Decimal:
+        """What no release has touched yet: the envelope less paid, committed and proposed (never below nothing)."""
+        return max(self.envelope - self.paid - self.approved - self.proposed, ZERO)
+
+    @property
     def paid_percent(self) -> int:
         return int(self.paid * 100 / self.envelope) if self.envelope else 0
+
+    @property
+    def used_percent(self) -> int:
+        """Paid and committed, of the envelope."""
+        return int((self.paid + self.approved) * 100 / self.envelope) if self.envelope else 0
+
+    @property
+    def stages(self) -> list[Decimal]:
+        """The chart's segments, in STAGES' order."""
+        return [self.paid, self.approved, self.proposed, self.not_proposed]
+
+    @property
+    def both(self) -> "Money":
+        """The LTS and Improved Access together (population: the LTS's registered patients)."""
+        both = Money(self.name, self.population, locality=self.locality)
+        for part in (self, self.ia or Money(self.name)):
+            for attr in ["envelope", "proposed", "approved", "paid"]:
+                setattr(both, attr, getattr(both, attr) + getattr(part, attr))
+        return both
 
     def add(self, other: "Money") -> None:
         for attr in ["population", "envelope", "proposed", "approved", "paid"]:
             setattr(self, attr, getattr(self, attr) + getattr(other, attr))
+        if other.ia is not None:
+            if self.ia is None:
+                self.ia = Money(self.name)
+            self.ia.add(other.ia)
 
 
 @dataclass
@@ -76,23 +127,40 @@ def envelope_terms(today: datetime.date) -> tuple[Decimal, datetime.date]:
     return tranches["rate"], tranches["latest"] or today
 
 
-def money_by_ccg(localities: QuerySet[Locality], today: datetime.date) -> tuple[list[CcgMoney], Money, Decimal]:
+def ia_rate_a_year() -> Decimal:
+    """The Improved Access payment terms' rate a weighted head a quarter for the year the scheme plans (one query)."""
+    from improved_access.models import PaymentTerms
+    from improved_access.quarters import LAST_PLANNED
+
+    terms = PaymentTerms.objects.filter(applies_from__lte=LAST_PLANNED.start).order_by("-applies_from").first()
+    return terms.rate * IA_QUARTERS_PLANNED if terms else ZERO
+
+
+def _sums(scheme: Q, name: str) -> dict:
+    return {
+        f"{name}_proposed": Coalesce(Sum("amount", filter=scheme & Q(state=ReleaseState.PROPOSED)), ZERO),
+        f"{name}_approved": Coalesce(Sum("amount", filter=scheme & Q(state__in=COMMITTED)), ZERO),
+        f"{name}_paid": Coalesce(Sum("amount", filter=scheme & Q(state=ReleaseState.PAID)), ZERO),
+    }
+
+
+def money_by_ccg(
+    localities: QuerySet[Locality], today: datetime.date, ia_rate: Decimal | None = None
+) -> tuple[list[CcgMoney], Money, Decimal]:
+    """Per CCG and locality, the LTS money (and in each row's `ia` the Improved Access money), with the grand total
+    and the LTS rate per head. Four queries whatever the number of localities (three given the IA rate a year)."""
     rate, at = envelope_terms(today)
-    money = Coalesce(Sum("amount"), ZERO)
+    if ia_rate is None:
+        ia_rate = ia_rate_a_year()
+    ia = Q(tranche__scheme__code=IA)
     sums = {
         row["locality_id"]: row
-        for row in lts_releases()
-        .filter(locality__in=localities)
+        for row in Release.objects.filter(locality__in=localities)
         .values("locality_id")
-        .annotate(
-            proposed=Coalesce(Sum("amount", filter=Q(state=ReleaseState.PROPOSED)), ZERO),
-            approved=Coalesce(Sum("amount", filter=Q(state__in=COMMITTED)), ZERO),
-            paid=Coalesce(Sum("amount", filter=Q(state=ReleaseState.PAID)), ZERO),
-            all=money,
-        )
+        .annotate(**_sums(~ia, "lts"), **_sums(ia, "ia"))
     }
     groups: dict[int, CcgMoney] = {}
-    grand = Money("All localities")
+    grand = Money("All localities", ia=Money("All localities"))
     for locality in with_population(localities.select_related("commissioner"), at).order_by(
         "commissioner__code", "name"
     ):
@@ -101,12 +169,22 @@ def money_by_ccg(localities: QuerySet[Locality], today: datetime.date) -> tuple[
             locality.name,
             population=locality.population,
             envelope=to_pence(rate * locality.population),
-            proposed=row.get("proposed", ZERO),
-            approved=row.get("approved", ZERO),
-            paid=row.get("paid", ZERO),
+            proposed=row.get("lts_proposed", ZERO),
+            approved=row.get("lts_approved", ZERO),
+            paid=row.get("lts_paid", ZERO),
             locality=locality,
+            ia=Money(
+                locality.name,
+                population=locality.weighted_population or ZERO,
+                envelope=to_pence(ia_rate * (locality.weighted_population or ZERO)),
+                proposed=row.get("ia_proposed", ZERO),
+                approved=row.get("ia_approved", ZERO),
+                paid=row.get("ia_paid", ZERO),
+                locality=locality,
+            ),
         )
-        group = groups.setdefault(locality.commissioner_id, CcgMoney(Money(str(locality.commissioner))))
+        name = str(locality.commissioner)
+        group = groups.setdefault(locality.commissioner_id, CcgMoney(Money(name, ia=Money(name))))
         group.localities.append(line)
         group.total.add(line)
         grand.add(line)
@@ -114,24 +192,80 @@ def money_by_ccg(localities: QuerySet[Locality], today: datetime.date) -> tuple[
 
 
 def paid_over_time(localities: QuerySet[Locality]) -> list[dict]:
-    """Money paid per month (by the day finance says the money left: Release.paid_on), with the running total,
-    in one query."""
-    months = (
+    """Money paid per month by scheme (by the day finance says the money left: Release.paid_on), every month from the
+    first payment to the last (a month without one is nothing paid), with the running total, in one query."""
+    paid = {}
+    for row in (
         Release.objects.filter(state=ReleaseState.PAID, locality__in=localities)
-        .exclude(tranche__scheme__code__in=SEPARATE_SCHEMES)
         .annotate(month=TruncMonth("paid_on"))
-        .values("month")
+        .values("month", "tranche__scheme__code")
         .annotate(paid=Coalesce(Sum("amount"), ZERO))
         .order_by("month")
-    )
+    ):
+        scheme = IA if row["tranche__scheme__code"] == IA else "lts"
+        month = paid.setdefault(row["month"], {"lts": ZERO, IA: ZERO})
+        month[scheme] += row["paid"]
+    if not paid:
+        return []
     rows, running = [], ZERO
-    for month in months:
-        running += month["paid"]
-        rows.append({"month": month["month"], "paid": month["paid"], "cumulative": running})
-    peak = max((row["cumulative"] for row in rows), default=ZERO)
-    for row in rows:
-        row["percent"] = int(row["cumulative"] * 100 / peak) if peak else 0
+    for month in months_between(min(paid), max(paid)):
+        figures = paid.get(month, {"lts": ZERO, IA: ZERO})
+        in_month = figures["lts"] + figures[IA]
+        running += in_month
+        rows.append({"month": month, "lts": figures["lts"], "ia": figures[IA], "paid": in_month, "cumulative": running})
     return rows
+
+
+def money_charts(groups: list[CcgMoney], grand: Money, months: list[dict]) -> dict[str, BarChart | ColumnChart | list]:
+    """The page's charts: each CCG's localities (both schemes together), the envelope used and remaining per scheme,
+    and paid over time by month and scheme with the running total."""
+    ccg_charts = [
+        bar_chart(
+            f"money-chart-{position}",
+            f"{group.total.name}: each locality's LTS and Improved Access money against its envelope",
+            [(row.name, row.both.stages) for row in group.localities],
+            STAGES,
+        )
+        for position, group in enumerate(groups, start=1)
+    ]
+    envelope = bar_chart(
+        "envelope-chart",
+        "The envelope used and remaining, by scheme",
+        [
+            ("Transformation (LTS)", grand.stages),
+            ("Improved Access", (grand.ia or Money("")).stages),
+            ("Both schemes", grand.both.stages),
+        ],
+        STAGES,
+    )
+    paid = (
+        column_chart(
+            "paid-chart",
+            "Money paid each month, by scheme, and paid to date",
+            [(row["month"], [row["lts"], row["ia"]]) for row in months],
+            SCHEMES,
+        )
+        if months
+        else None
+    )
+    return {"ccg_charts": ccg_charts, "envelope_chart": envelope, "paid_chart": paid}
+
+
+def money_dashboard(localities: QuerySet[Locality], today: datetime.date) -> dict:
+    """Everything /funding/money/ shows (five queries whatever the number of localities)."""
+    ia_rate = ia_rate_a_year()
+    groups, grand, rate = money_by_ccg(localities, today, ia_rate)
+    months = paid_over_time(localities)
+    charts = money_charts(groups, grand, months)
+    return {
+        "groups": [{"money": group, "chart": chart} for group, chart in zip(groups, charts["ccg_charts"], strict=True)],
+        "grand": grand,
+        "rate": rate,
+        "ia_rate": ia_rate / IA_QUARTERS_PLANNED,
+        "months": months,
+        "envelope_chart": charts["envelope_chart"],
+        "paid_chart": charts["paid_chart"],
+    }
 
 
 @dataclass

@@ -14,7 +14,7 @@ from onecare.pagecache import cached_page
 
 from . import permissions, transitions
 from .checklist import locality_checklist
-from .dashboards import money_by_ccg, paid_over_time
+from .dashboards import money_dashboard
 from .forms import EvidenceForm, ReviewForm
 from .models import ChecklistItem, Evidence, EvidenceFile, EvidenceStatus, EvidenceTransition, Phase
 from .workflow import OVERDUE_WHEN, TAG_CLASS
@@ -243,11 +243,6 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @cached_page
 def money(request: HttpRequest) -> HttpResponse:
-    """LTS money per CCG and locality the user can see (envelope, proposed, approved, paid, remaining), over time."""
-    localities = visible_localities(request.user)
-    groups, grand, rate = money_by_ccg(localities, today())
-    return render(
-        request,
-        "funding/money.html",
-        {"groups": groups, "grand": grand, "rate": rate, "months": paid_over_time(localities)},
-    )
+    """LTS and Improved Access money per CCG and locality the user can see (envelope, proposed, committed, paid,
+    remaining), paid over time, and the envelope used: charts with their figures in tables."""
+    return render(request, "funding/money.html", money_dashboard(visible_localities(request.user), today()))

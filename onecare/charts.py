@@ -1,0 +1,284 @@
+"""Server-drawn SVG charts of money: horizontal stacked bars (one bar a row, one segment a series) and monthly
+columns (stacked by series, with a running total drawn as a line).
+
+Geometry only: templates/includes/chart_bars.html and chart_columns.html draw it with SVG presentation attributes
+and the classes of static/portal.css (portal-svg__series--<key>), never a style attribute or a script (the CSP
+allows neither). Each chart has a <title> and a <desc> named by aria-labelledby, each segment its own <title> with
+its figure in the one money format, and the page puts every figure in a table beside the chart.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from onecare.formats import money
+
+ZERO = Decimal(0)
+WIDTH = 640
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str  # the CSS class's suffix: portal-svg__series--<key>, portal-svg-key--<key>
+    name: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    at: float  # x for a bar chart's axis, y for a column chart's
+    label: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    x: float
+    y: float
+    width: float
+    height: float
+    series: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    label_y: float
+    segments: list[Segment]
+    total_label: str
+
+
+@dataclass(frozen=True)
+class BarChart:
+    chart_id: str
+    title: str
+    description: str
+    width: int
+    height: int
+    left: int
+    right_edge: int
+    top: int
+    axis_y: float
+    tick_label_y: float
+    bars: list[Bar]
+    ticks: list[Tick]
+    legend: list[Series]
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    year: str  # under the month's name on the first column and each January, else ""
+    x_centre: float
+    segments: list[Segment]
+    total_label: str
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class ColumnChart:
+    chart_id: str
+    title: str
+    description: str
+    width: int
+    height: int
+    left: int
+    right_edge: int
+    baseline: float
+    month_label_y: float
+    year_label_y: float
+    tick_label_x: int
+    columns: list[Column]
+    ticks: list[Tick]
+    legend: list[Series]
+    line: list[Point]
+    line_name: str
+
+    @property
+    def line_points(self) -> str:
+        return " ".join(f"{p.x},{p.y}" for p in self.line)
+
+
+def short_money(amount: Decimal) -> str:
+    """An axis label: £0, £500, £50k, £1.5m (the figures themselves are in the table, as £1,234.50)."""
+    amount = Decimal(amount)
+    for size, suffix in ((Decimal(1_000_000), "m"), (Decimal(1_000), "k")):
+        if abs(amount) >= size:
+            text = f"{amount / size:.2f}".rstrip("0").rstrip(".")
+            return f"£{text}{suffix}"
+    return f"£{amount:.0f}"
+
+
+def nice_axis(largest: Decimal, most_steps: int = 5) -> tuple[Decimal, Decimal]:
+    """A round top for the axis and its step: at most `most_steps` steps of 1, 2, 2.5 or 5 times a power of ten."""
+    largest = max(Decimal(largest), ZERO)
+    if not largest:
+        return Decimal(1), Decimal(1)
+    power = Decimal(10) ** (largest.adjusted() - 1)
+    for unit in (power, power * 10, power * 100):
+        for factor in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5)):
+            step = unit * factor
+            steps = (largest / step).to_integral_value(rounding="ROUND_CEILING")
+            if steps <= most_steps:
+                return step * max(steps, 1), step
+    raise AssertionError("unreachable: a step of 100 times the largest figure's power of ten fits")
+
+
+def _ticks(top: Decimal, step: Decimal, place) -> list[Tick]:
+    count = int(top / step)
+    return [Tick(round(place(step * i), 1), short_money(step * i)) for i in range(count + 1)]
+
+
+def _figures(series: list[Series], values: list[Decimal]) -> str:
+    return ", ".join(f"{kind.name} {money(v)}" for kind, v in zip(series, values, strict=True) if v) or "nothing"
+
+
+BAR_LEFT, BAR_RIGHT, BAR_TOP, BAR_HEIGHT, BAR_GAP, BAR_BOTTOM = 200, 24, 8, 24, 14, 32
+
+
+def bar_chart(
+    chart_id: str,
+    title: str,
+    rows: list[tuple[str, list[Decimal]]],
+    series: list[Series],
+    description: str = "",
+) -> BarChart:
+    """One horizontal bar a row (label, one value per series, stacked in the series' order); negative values
+    draw as nothing (a claw-back is in the table). The axis runs from £0 to a round figure above the longest bar."""
+    plot = WIDTH - BAR_LEFT - BAR_RIGHT
+    totals = [sum((max(v, ZERO) for v in values), ZERO) for _, values in rows]
+    top, step = nice_axis(max(totals, default=ZERO))
+    bars = []
+    for position, (label, values) in enumerate(rows):
+        y = BAR_TOP + position * (BAR_HEIGHT + BAR_GAP)
+        x = float(BAR_LEFT)
+        segments = []
+        for kind, value in zip(series, values, strict=True):
+            if value <= 0:
+                continue
+            width = float(value / top) * plot
+            segments.append(
+                Segment(round(x, 1), y, round(width, 1), BAR_HEIGHT, kind.key, f"{label}, {kind.name}: {money(value)}")
+            )
+            x += width
+        bars.append(Bar(label, y + BAR_HEIGHT / 2, segments, money(totals[position])))
+    axis_y = BAR_TOP + len(rows) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP / 2
+    shown = {s.series for bar in bars for s in bar.segments}
+    return BarChart(
+        chart_id=chart_id,
+        title=title,
+        description=" ".join(
+            [
+                *(f"{label}: {_figures(series, values)}." for label, values in rows),
+                description or "Every figure is in the table beside the chart.",
+            ]
+        ),
+        width=WIDTH,
+        height=int(axis_y + BAR_BOTTOM),
+        left=BAR_LEFT,
+        right_edge=WIDTH - BAR_RIGHT,
+        top=BAR_TOP,
+        axis_y=axis_y,
+        tick_label_y=axis_y + 20,
+        bars=bars,
+        ticks=_ticks(top, step, lambda v: BAR_LEFT + float(v / top) * plot),
+        legend=[s for s in series if s.key in shown],
+    )
+
+
+COL_LEFT, COL_RIGHT, COL_TOP, COL_BOTTOM, COL_HEIGHT = 72, 16, 16, 48, 300
+
+
+def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """The first day of every month from first's to last's, both included."""
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def column_chart(
+    chart_id: str,
+    title: str,
+    months: list[tuple[datetime.date, list[Decimal]]],
+    series: list[Series],
+    line_name: str = "Paid to date",
+    description: str = "",
+) -> ColumnChart:
+    """A column a month, stacked by series, and the running total of every series as a line with a point a month.
+    The axis runs from £0 to a round figure above the running total's peak."""
+    plot_height = COL_HEIGHT - COL_TOP - COL_BOTTOM
+    plot_width = WIDTH - COL_LEFT - COL_RIGHT
+    running, cumulative = ZERO, []
+    for _, values in months:
+        running += sum(values, ZERO)
+        cumulative.append(running)
+    peak = max([*cumulative, *(sum((max(v, ZERO) for v in vs), ZERO) for _, vs in months)], default=ZERO)
+    top, step = nice_axis(peak)
+    baseline = COL_TOP + plot_height
+    slot = plot_width / max(len(months), 1)
+    bar = min(slot * 0.6, 48)
+
+    def height_of(value: Decimal) -> float:
+        return float(value / top) * plot_height
+
+    columns, line = [], []
+    for position, (month, values) in enumerate(months):
+        x = COL_LEFT + slot * position + (slot - bar) / 2
+        y = baseline
+        segments = []
+        for kind, value in zip(series, values, strict=True):
+            if value <= 0:
+                continue
+            height = height_of(value)
+            y -= height
+            segments.append(
+                Segment(
+                    round(x, 1),
+                    round(y, 1),
+                    round(bar, 1),
+                    round(height, 1),
+                    kind.key,
+                    f"{kind.name}, {month:%B %Y}: {money(value)}",
+                )
+            )
+        centre = round(x + bar / 2, 1)
+        year = f"{month:%Y}" if position == 0 or month.month == 1 else ""
+        columns.append(Column(f"{month:%b}", year, centre, segments, money(sum(values, ZERO))))
+        line.append(
+            Point(
+                centre,
+                round(baseline - height_of(max(cumulative[position], ZERO)), 1),
+                f"{line_name}, end of {month:%B %Y}: {money(cumulative[position])}",
+            )
+        )
+    shown = {s.series for column in columns for s in column.segments}
+    return ColumnChart(
+        chart_id=chart_id,
+        title=title,
+        description=" ".join(
+            [
+                *(point.label + "." for point in line),
+                description or "Every figure is in the table beside the chart.",
+            ]
+        ),
+        width=WIDTH,
+        height=COL_HEIGHT,
+        left=COL_LEFT,
+        right_edge=WIDTH - COL_RIGHT,
+        baseline=baseline,
+        month_label_y=baseline + 20,
+        year_label_y=baseline + 38,
+        tick_label_x=COL_LEFT - 8,
+        columns=columns,
+        ticks=_ticks(top, step, lambda v: baseline - float(v / top) * plot_height),
+        legend=[s for s in series if s.key in shown],
+        line=line,
+        line_name=line_name,
+    )
