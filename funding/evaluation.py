@@ -143,14 +143,9 @@ def figures_at(wanted: dict[tuple[datetime.date, str], Iterable[int]]) -> dict[t
     return found
 
 
-def due_locality_ids(tranche: Tranche, at: datetime.date) -> list[int]:
-    """Localities whose gate for the tranche is met by the end of `at`, within its window and after its predecessors,
-    and that have no release of it yet (funding/MONEY.md)."""
-    return [pk for pk, _ in _due(tranche, at)]
-
-
 def _due(tranche: Tranche, at: datetime.date) -> list[tuple[int, datetime.date | None]]:
-    """due_locality_ids() with each locality's vehicle's date of establishment, in one query.
+    """Localities whose gate for the tranche is met by the end of `at`, within its window and after its predecessors,
+    and that have no release of it yet (funding/MONEY.md), each with its vehicle's date of establishment; one query.
 
     Nothing before the tranche's releasable_from. Each tranche it comes after must be released for the locality (a
     release of it approved, authorised, scheduled or paid). A withdrawn release may be proposed again; a rejected

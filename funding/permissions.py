@@ -21,12 +21,6 @@ def works_in(user, locality: Locality) -> bool:
     return False
 
 
-def can_view_locality_evidence(user, locality: Locality) -> Answer:
-    if visible_localities(user).filter(pk=locality.pk).exists():
-        return True, ""
-    return False, "You cannot see this locality."
-
-
 def can_review_locality(user, locality: Locality) -> bool:
     return user.has_role(*TRANSITIONS["accept"].roles) and visible_localities(user).filter(pk=locality.pk).exists()
 
@@ -86,14 +80,6 @@ def can_review(user, evidence: Evidence) -> Answer:
     if evidence.status not in TRANSITIONS["accept"].sources:
         return False, f"Evidence that is {evidence.get_status_display().lower()} cannot be reviewed."
     return True, ""
-
-
-def can_accept(user, evidence: Evidence) -> Answer:
-    return can_review(user, evidence)
-
-
-def can_return(user, evidence: Evidence) -> Answer:
-    return can_review(user, evidence)
 
 
 def can_reopen(user, evidence: Evidence) -> Answer:

@@ -14,7 +14,6 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 
 from onecare.accounts.roles import Role
-from onecare.accounts.scoping import visible_localities
 
 from .models import Locality, LocalityMembership, LocalityVehicle, Practice, Representative, SubLocality
 from .periods import is_period_clash, membership_clash, membership_period
@@ -34,12 +33,6 @@ VEHICLE_FIELDS = (
 
 class GovernanceNotAllowed(PermissionDenied):
     """The actor may not record this locality's governance."""
-
-
-def can_view_governance(user, locality: Locality) -> Answer:
-    if visible_localities(user).filter(pk=locality.pk).exists():
-        return True, ""
-    return False, "You cannot see this locality."
 
 
 def can_record_governance(user, locality: Locality) -> Answer:

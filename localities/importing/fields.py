@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 
 from ..validators import (
-    COMMISSIONER_CODE_RE,
     PRACTICE_CODE_RE,
     normalise_ods_code,
     normalise_postcode,
@@ -132,17 +131,6 @@ def parse_practice_code(value, column: str) -> str:
         shown = code or "(blank)"
         raise RowInvalid(
             column, f"'{shown}' is not a practice ODS code: it should be a letter and five digits, like L81001."
-        )
-    return code
-
-
-def parse_commissioner_code(value, column: str) -> str:
-    code = normalise_ods_code(value)
-    if not COMMISSIONER_CODE_RE.match(code):
-        shown = code or "(blank)"
-        raise RowInvalid(
-            column,
-            f"'{shown}' is not a commissioner ODS code: it should be three characters like 15C, or five like B2M3M.",
         )
     return code
 

@@ -1,6 +1,6 @@
 """Who may do what with ballots: can_<verb>(user, ...) -> (allowed, reason). Views and transitions both ask."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from localities.models import Locality, Practice
@@ -87,12 +87,6 @@ def can_certify(user, ballot: Ballot) -> Answer:
     return True, ""
 
 
-def can_view_decisions(user, locality: Locality) -> Answer:
-    if runs_ballots(user) or visible_localities(user).filter(pk=locality.pk).exists():
-        return True, ""
-    return False, "You cannot see this locality."
-
-
 def visible_decision_localities(user) -> QuerySet[Locality]:
     if runs_ballots(user):
         return Locality.objects.all()
@@ -105,7 +99,3 @@ def can_record_decision(user, locality: Locality) -> Answer:
     if user.has_role(Role.LOCALITY_LEAD) and user.locality_id == locality.pk:
         return True, ""
     return False, "Only the locality's lead or One Care staff record its decisions."
-
-
-def electorate_filter(ballot: Ballot) -> Q:
-    return Q(pk__in=ballot.electors.values("practice_id"))
