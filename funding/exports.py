@@ -1,30 +1,80 @@
-"""The payment schedule of a run as CSV or XLSX, with every text cell safe from formula injection.
+"""The payment schedule of a run as CSV or XLSX, and its per-practice breakdown, with every text cell safe from
+formula injection.
 
-A locked or paid run's schedule is the lines frozen when it was locked (funding.models.ScheduleLine): a
-later change to a vehicle's payee name, a locality's name or the run's cost centre never changes it. A draft
-run's schedule is worked out from the live data and says so in its total row ("Draft total ...") and,
-in XLSX, its sheet's name.
+The schedule has a line per release: the first nine columns as they always were (locality, vehicle, payee, CCG,
+tranche, kind, amount, reference, cost centre: an import built on the older file keeps working), then the
+subjective code, the payee's supplier number and bank reference (the Locality Vehicle's payee record), the run's
+reference and its pay date; a control total row ends it. The breakdown has a line per practice of each release
+(practice code and name, patients, opted out, amount), which adds up to the release's amount, and its own total.
+CSV gives them as two files; XLSX as two sheets of one workbook, with a bold header, column widths, number and
+date formats and the header row frozen.
 
-Text that a spreadsheet would run as a formula (starting =, +, -, @, tab or CR) gets a leading
-apostrophe, by the same rule as the practice exports (localities.importing.exports.neutralise);
-amounts stay numbers, so a claw-back's minus sign is kept.
+A locked or paid run's schedule and breakdown are the lines frozen when it was locked (funding.models.ScheduleLine):
+a later change to a vehicle's payee record, a locality's name or a practice's never changes them. A draft run's
+are worked out from the live data and say so in their total rows ("Draft total ...") and, in XLSX, the sheet's name.
+
+Text that a spreadsheet would run as a formula (starting =, +, -, @, tab or CR) gets a leading apostrophe, by the
+same rule as the practice exports (localities.importing.exports.neutralise); amounts stay numbers, so a
+claw-back's minus sign is kept.
 """
 
 import csv
+import datetime
 import io
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Prefetch
 from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from localities.importing.exports import neutralise
 
-from .models import PaymentRun, PaymentRunState, Release
+from .models import PaymentRun, PaymentRunState, Release, ReleaseLine
 from .money import ZERO
 
-HEADERS = ["Locality", "Locality vehicle", "Payee", "CCG", "Tranche", "Kind", "Amount", "Reference", "Cost centre"]
-# The ScheduleLine field behind each column, in HEADERS order.
-LINE_FIELDS = ["locality", "vehicle", "payee", "ccg", "tranche", "kind", "amount", "reference", "cost_centre"]
+# (column heading, ScheduleLine field, width in the XLSX), in the schedule's order.
+SCHEDULE_COLUMNS = [
+    ("Locality", "locality", 28),
+    ("Locality vehicle", "vehicle", 30),
+    ("Payee", "payee", 34),
+    ("CCG", "ccg", 8),
+    ("Tranche", "tranche", 10),
+    ("Kind", "kind", 12),
+    ("Amount", "amount", 14),
+    ("Reference", "reference", 26),
+    ("Cost centre", "cost_centre", 13),
+    ("Subjective code", "subjective_code", 16),
+    ("Supplier number", "supplier_number", 17),
+    ("Bank reference", "bank_reference", 19),
+    ("Run reference", "run_reference", 15),
+    ("Pay date", "pay_date", 12),
+]
+HEADERS = [heading for heading, _, _ in SCHEDULE_COLUMNS]
+LINE_FIELDS = [name for _, name, _ in SCHEDULE_COLUMNS]
+AMOUNT = LINE_FIELDS.index("amount")
+PAY_DATE = LINE_FIELDS.index("pay_date")
+
+BREAKDOWN_COLUMNS = [
+    ("Run reference", 15),
+    ("Pay date", 12),
+    ("Reference", 26),
+    ("Payee", 34),
+    ("Locality", 28),
+    ("Practice code", 14),
+    ("Practice name", 36),
+    ("Patients", 12),
+    ("Opted out", 10),
+    ("Amount", 14),
+]
+BREAKDOWN_HEADERS = [heading for heading, _ in BREAKDOWN_COLUMNS]
+BREAKDOWN_PATIENTS, BREAKDOWN_AMOUNT, BREAKDOWN_PAY_DATE = 7, 9, 1
+
 DRAFT_TOTAL = "Draft total (run not locked: may change)"
+MONEY_FORMAT = "#,##0.00;-#,##0.00"
+PATIENTS_FORMAT = "#,##0"
+DATE_FORMAT = "dd/mm/yyyy"
 
 
 def payee(release: Release) -> str:
@@ -35,10 +85,26 @@ def payee(release: Release) -> str:
     return vehicle.legal_name or f"{release.locality.name} partnership"
 
 
+def breakdown_of(lines) -> list[dict]:
+    """A release's per-practice lines as the schedule keeps them (figures as decimal strings, exact)."""
+    return [
+        {
+            "practice_code": line.practice.code,
+            "practice_name": line.practice.name,
+            "patients": str(line.patients),
+            "opted_out": line.opted_out,
+            "amount": str(line.amount),
+        }
+        for line in sorted(lines, key=lambda line: line.practice.code)
+    ]
+
+
 def live_rows(run: PaymentRun) -> list[tuple[int, dict]]:
     """The run's lines worked out from the live data now: (release id, ScheduleLine fields), in schedule order."""
-    releases = run.releases.select_related("locality__vehicle", "locality__commissioner", "tranche").order_by(
-        "locality__name", "tranche__position", "pk"
+    releases = (
+        run.releases.select_related("locality__vehicle", "locality__commissioner", "tranche")
+        .prefetch_related(Prefetch("lines", queryset=ReleaseLine.objects.select_related("practice")))
+        .order_by("locality__name", "tranche__position", "pk")
     )
     lines = []
     for release in releases:
@@ -56,6 +122,12 @@ def live_rows(run: PaymentRun) -> list[tuple[int, dict]]:
                     "amount": release.amount,
                     "reference": release.reference,
                     "cost_centre": run.cost_centre,
+                    "subjective_code": run.subjective_code,
+                    "supplier_number": vehicle.supplier_number if vehicle else "",
+                    "bank_reference": vehicle.bank_reference if vehicle else "",
+                    "run_reference": run.reference,
+                    "pay_date": run.pay_date,
+                    "breakdown": breakdown_of(release.lines.all()),
                 },
             )
         )
@@ -66,19 +138,113 @@ def is_draft(run: PaymentRun) -> bool:
     return run.state == PaymentRunState.DRAFT
 
 
-def schedule_rows(run: PaymentRun) -> tuple[list[list], Decimal]:
-    """A locked or paid run: its frozen lines only. A draft: the live lines."""
+@dataclass
+class Schedule:
+    """A run's schedule as its pages and exports show it: live for a draft, the frozen lines otherwise."""
+
+    run: PaymentRun
+    draft: bool
+    lines: list[dict]  # ScheduleLine fields and release_id, in schedule order
+    total: Decimal = ZERO
+    payees: list[dict] = field(default_factory=list)  # per payee: payee, supplier number, bank reference, count, total
+
+    @property
+    def count(self) -> int:
+        return len(self.lines)
+
+
+def schedule_of(run: PaymentRun) -> Schedule:
+    """One query for the lines (two for a draft's, with their breakdowns), whatever their number."""
     if is_draft(run):
-        rows = [[line[field] for field in LINE_FIELDS] for _, line in live_rows(run)]
+        lines = [{"release_id": release_id, **line} for release_id, line in live_rows(run)]
     else:
-        rows = [list(line) for line in run.schedule_lines.order_by("position").values_list(*LINE_FIELDS)]
-    return rows, sum((row[6] for row in rows), ZERO)
+        lines = list(run.schedule_lines.order_by("position").values("release_id", *LINE_FIELDS, "breakdown"))
+    payees: dict[tuple, dict] = {}
+    for line in lines:
+        key = (line["payee"], line["supplier_number"], line["bank_reference"])
+        entry = payees.setdefault(
+            key, {"payee": key[0], "supplier_number": key[1], "bank_reference": key[2], "count": 0, "total": ZERO}
+        )
+        entry["count"] += 1
+        entry["total"] += line["amount"]
+    return Schedule(
+        run=run,
+        draft=is_draft(run),
+        lines=lines,
+        total=sum((line["amount"] for line in lines), ZERO),
+        payees=list(payees.values()),
+    )
+
+
+def schedule_rows(run: PaymentRun, schedule: Schedule | None = None) -> tuple[list[list], Decimal]:
+    """A locked or paid run: its frozen lines only. A draft: the live lines."""
+    schedule = schedule or schedule_of(run)
+    return [[line[name] for name in LINE_FIELDS] for line in schedule.lines], schedule.total
 
 
 def total_row(run: PaymentRun, rows: list[list], total: Decimal) -> list:
-    cost_centre = run.cost_centre if is_draft(run) else (rows[0][8] if rows else run.cost_centre)
-    label = DRAFT_TOTAL if is_draft(run) else "Total"
-    return [label, "", "", "", "", "", total, f"{len(rows)} payments", cost_centre]
+    first = dict(zip(LINE_FIELDS, rows[0], strict=True)) if rows and not is_draft(run) else {}
+    row = ["" for _ in LINE_FIELDS]
+    row[0] = DRAFT_TOTAL if is_draft(run) else "Total"
+    row[AMOUNT] = total
+    row[LINE_FIELDS.index("reference")] = f"{len(rows)} payment{'' if len(rows) == 1 else 's'}"
+    for name in ("cost_centre", "subjective_code", "run_reference", "pay_date"):
+        row[LINE_FIELDS.index(name)] = first.get(name, getattr(run, name.removeprefix("run_"), ""))
+    return row
+
+
+def breakdown_rows(schedule: Schedule) -> tuple[list[list], Decimal]:
+    """A line per practice of each release, in schedule order, and their total (the schedule's total)."""
+    rows = []
+    for line in schedule.lines:
+        for part in line["breakdown"]:
+            rows.append(
+                [
+                    line["run_reference"],
+                    line["pay_date"],
+                    line["reference"],
+                    line["payee"],
+                    line["locality"],
+                    part["practice_code"],
+                    part["practice_name"],
+                    _number(part["patients"]),
+                    "Yes" if part["opted_out"] else "No",
+                    Decimal(part["amount"]),
+                ]
+            )
+    return rows, sum((row[BREAKDOWN_AMOUNT] for row in rows), ZERO)
+
+
+def breakdown_total_row(schedule: Schedule, rows: list[list], total: Decimal) -> list:
+    row = ["" for _ in BREAKDOWN_COLUMNS]
+    row[0] = DRAFT_TOTAL if schedule.draft else "Total"
+    row[2] = f"{schedule.count} payment{'' if schedule.count == 1 else 's'}"
+    row[6] = f"{len(rows)} practice line{'' if len(rows) == 1 else 's'}"
+    row[BREAKDOWN_AMOUNT] = total
+    return row
+
+
+def _number(text: str) -> Decimal | int:
+    value = Decimal(text)
+    return int(value) if value == value.to_integral_value() else value
+
+
+def _csv_cell(value):
+    """Dates as finance reads them (DD/MM/YYYY), no figure as an empty cell; text made formula-safe."""
+    if isinstance(value, datetime.date):
+        return f"{value:%d/%m/%Y}"
+    if value is None:
+        return ""
+    return neutralise(value)
+
+
+def _csv(headers: list[str], rows: list[list]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_csv_cell(cell) for cell in row])
+    return out.getvalue()
 
 
 def safe(row: list) -> list:
@@ -87,24 +253,53 @@ def safe(row: list) -> list:
 
 def schedule_csv(run: PaymentRun) -> str:
     rows, total = schedule_rows(run)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADERS)
+    return _csv(HEADERS, [*rows, total_row(run, rows, total)])
+
+
+def breakdown_csv(run: PaymentRun) -> str:
+    schedule = schedule_of(run)
+    rows, total = breakdown_rows(schedule)
+    return _csv(BREAKDOWN_HEADERS, [*rows, breakdown_total_row(schedule, rows, total)])
+
+
+def _sheet(sheet, headers: list[str], widths: list[int], rows: list[list], formats: dict[int, str]) -> None:
+    """Headers in bold with the header row frozen, each column's width, and the given columns' number formats."""
+    sheet.append(headers)
+    bold = Font(bold=True)
+    for cell in sheet[1]:
+        cell.font = bold
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     for row in rows:
-        writer.writerow(safe(row))
-    writer.writerow(safe(total_row(run, rows, total)))
-    return out.getvalue()
+        sheet.append([None if cell == "" else cell for cell in safe(row)])
+        for column, number_format in formats.items():
+            sheet.cell(row=sheet.max_row, column=column + 1).number_format = number_format
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold  # the control total
+    sheet.freeze_panes = "A2"
 
 
 def schedule_xlsx(run: PaymentRun) -> bytes:
-    rows, total = schedule_rows(run)
+    schedule = schedule_of(run)
+    rows, total = schedule_rows(run, schedule)
     book = Workbook()
     sheet = book.active
-    sheet.title = f"Payment run {run.pk}" + (" (draft)" if is_draft(run) else "")
-    sheet.append(HEADERS)
-    for row in rows + [total_row(run, rows, total)]:
-        sheet.append(safe(row))
-        sheet.cell(row=sheet.max_row, column=7).number_format = "#,##0.00"
+    sheet.title = f"Payment run {run.pk}" + (" (draft)" if schedule.draft else "")
+    _sheet(
+        sheet,
+        HEADERS,
+        [width for _, _, width in SCHEDULE_COLUMNS],
+        [*rows, total_row(run, rows, total)],
+        {AMOUNT: MONEY_FORMAT, PAY_DATE: DATE_FORMAT},
+    )
+    parts, parts_total = breakdown_rows(schedule)
+    _sheet(
+        book.create_sheet("Practice breakdown" + (" (draft)" if schedule.draft else "")),
+        BREAKDOWN_HEADERS,
+        [width for _, width in BREAKDOWN_COLUMNS],
+        [*parts, breakdown_total_row(schedule, parts, parts_total)],
+        {BREAKDOWN_AMOUNT: MONEY_FORMAT, BREAKDOWN_PATIENTS: PATIENTS_FORMAT, BREAKDOWN_PAY_DATE: DATE_FORMAT},
+    )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -4,7 +4,8 @@ Each takes actor=, locks the run, returns quietly when the same actor's change i
 raises PaymentRunNotAllowed otherwise, in words: also when someone else made the change a moment before,
 when a release's own step is refused, and when the database settles a race (onecare.races). Releases move
 through funding.release_transitions (authorised -> scheduled -> paid). Locking writes the run's schedule
-lines (funding.models.ScheduleLine), frozen from then on; marking paid records one Payment per release
+lines (funding.models.ScheduleLine: payee record, run reference, pay date, subjective code and each release's
+per-practice breakdown), frozen from then on; marking paid records one Payment per release
 on the day finance gives (today by default, never in the future).
 """
 
@@ -86,11 +87,28 @@ def _save(run: PaymentRun, actor, reason: str) -> None:
     run.save()
 
 
-def payment_run_create(commissioner: Commissioner, *, actor, name: str, cost_centre: str = "") -> PaymentRun:
+def payment_run_create(
+    commissioner: Commissioner,
+    *,
+    actor,
+    name: str,
+    cost_centre: str = "",
+    pay_date: datetime.date | None = None,
+    subjective_code: str | None = None,
+) -> PaymentRun:
+    """A draft run for the commissioner: its pay date (the day the money is planned to leave; the portal asks for
+    it) and subjective code (the default, funding.models.payment_runs.default_subjective_code, when not given)."""
     _check(actor, commissioner)
     run = PaymentRun(
-        commissioner=commissioner, name=name, cost_centre=cost_centre, created_by=actor, created_at=timezone.now()
+        commissioner=commissioner,
+        name=name,
+        cost_centre=cost_centre,
+        pay_date=pay_date,
+        created_by=actor,
+        created_at=timezone.now(),
     )
+    if subjective_code is not None:
+        run.subjective_code = subjective_code
     _save(run, actor, "Created")
     return run
 

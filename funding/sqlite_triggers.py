@@ -1,7 +1,8 @@
 """Payments are final on SQLite too (the embedded demo): the PostgreSQL triggers of migration 0003, in SQLite's words.
 
 SQLite rebuilds a table to alter it, and the rebuild drops the table's triggers, so these are not written by
-a migration but (again, if missing) after every `migrate` (post_migrate, funding.apps). They refuse updates
+a migration but afresh after every `migrate` (post_migrate, funding.apps), so a changed trigger replaces the
+one an older version wrote. They refuse updates
 only: SQLite's `flush` deletes rows one by one, and a refused delete would stop it. On PostgreSQL the
 migration's triggers refuse deletes as well.
 """
@@ -36,6 +37,7 @@ WHEN (OLD.state = 'paid' AND (
     OR (OLD.state = 'locked' AND NEW.state NOT IN ('locked', 'paid'))
     OR (OLD.state IS NOT 'draft' AND (
         NEW.cost_centre IS NOT OLD.cost_centre OR NEW.commissioner_id IS NOT OLD.commissioner_id
+        OR NEW.subjective_code IS NOT OLD.subjective_code OR NEW.pay_date IS NOT OLD.pay_date
         OR NEW.locked_at IS NOT OLD.locked_at OR NEW.locked_by_id IS NOT OLD.locked_by_id))
 BEGIN SELECT RAISE(ABORT, 'a locked or paid payment run is never taken back'); END
 """
@@ -78,5 +80,10 @@ def create_sqlite_triggers(sender=None, using: str = "default", **kwargs) -> Non
         columns = {c.name for c in connection.introspection.get_table_description(cursor, "funding_release")}
         if "paid_on" not in columns:
             return
+        run_columns = {c.name for c in connection.introspection.get_table_description(cursor, "funding_paymentrun")}
+        if "pay_date" not in run_columns:
+            return
         for sql in TRIGGERS:
+            name = sql.split("IF NOT EXISTS ", 1)[1].split()[0]
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
             cursor.execute(sql)

@@ -34,7 +34,8 @@ class Payment(models.Model):
 
 
 class ScheduleLine(models.Model):
-    """One line of a locked run's schedule, as exported at locking: the export of a locked run reads only these."""
+    """One line of a locked run's schedule, as exported at locking, with its per-practice breakdown: the export of
+    a locked run reads only these."""
 
     payment_run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="schedule_lines")
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="+")
@@ -48,6 +49,16 @@ class ScheduleLine(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     reference = models.CharField(max_length=100)
     cost_centre = models.CharField(max_length=20, blank=True)
+    run_reference = models.CharField(max_length=40, blank=True, help_text="The run's reference, e.g. 15C-PR-0007.")
+    pay_date = models.DateField(null=True, blank=True, help_text="The run's planned pay date at locking.")
+    supplier_number = models.CharField(max_length=30, blank=True, help_text="The payee's supplier number at locking.")
+    bank_reference = models.CharField(max_length=18, blank=True, help_text="The payee's bank reference at locking.")
+    subjective_code = models.CharField(max_length=20, blank=True)
+    # The release's per-practice breakdown at locking, in practice-code order: a list of {"practice_code",
+    # "practice_name", "patients", "opted_out", "amount"}, the figures as decimal strings ("1234.50"). Kept on
+    # the line (not in a table of its own) so it is written in the same row, by the same INSERT, and held by the
+    # same write-once triggers: a line and its breakdown cannot disagree, and neither ever changes.
+    breakdown = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["payment_run", "position"]

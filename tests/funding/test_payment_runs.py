@@ -103,5 +103,10 @@ def test_it_writes_the_schedule_to_standard_output(authorised, run, people):
     call_command("export_payment_schedule", str(run.pk), "--format", "csv", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert lines[0] == "Locality,Locality vehicle,Payee,CCG,Tranche,Kind,Amount,Reference,Cost centre"
-    assert lines[-1] == "Draft total (run not locked: may change),,,,,,105000.00,2 payments,'=CC1"
+    assert lines[0] == (
+        "Locality,Locality vehicle,Payee,CCG,Tranche,Kind,Amount,Reference,Cost centre,"
+        "Subjective code,Supplier number,Bank reference,Run reference,Pay date"
+    )
+    assert lines[-1] == (
+        f"Draft total (run not locked: may change),,,,,,105000.00,2 payments,'=CC1,52190000,,,{run.reference},"
+    )
