@@ -38,6 +38,8 @@ def _navigation(request: HttpRequest) -> dict:
         Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN, Role.PRACTICE_MANAGER, Role.LOCALITY_LEAD
     ):
         links.append(("LTS money", reverse("funding:money")))
+    if user.has_role(Role.FINANCE_APPROVER):
+        links.append(("Payment runs", reverse("funding:runs")))
     if user.has_role(Role.ONECARE_STAFF):
         links.append(("Member register", reverse("membership:register")))
     if user.has_role(Role.ONECARE_STAFF, Role.SCRUTINEER, Role.PRACTICE_MANAGER):

@@ -19,7 +19,9 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils import timezone
 
+from funding.models import PaymentRun
 from onecare.accounts.roles import Role
 from tests.security.conftest import login_verified
 from tests.security.urls import Pattern, all_patterns
@@ -58,6 +60,11 @@ funding:money                           login     200          200     200     2
 funding:file                            login     200/404      200/404 200/404 200/404 200        404     404
 funding:checklist                       login     200/404      200/404 200/404 200/404 200        404     404
 funding:item                            login     200/404      200/404 200/404 200/404 200        404     404
+funding:runs                            login     200          200     403     403     403        403     403
+funding:run-create                      login     403          200     403     403     403        403     403
+funding:run                             login     200/404      200/404 403     403     403        403     403
+funding:run-step                        login     403/404      200/404 403     403     403        403     403
+funding:run-export                      login     200/404      200/404 403     403     403        403     403
 improved_access:overview                login     200          403     403     302     403        403     403
 improved_access:status                  login     200/404      403/404 403/404 200/404 403        404     404
 improved_access:activity                login     403/404      403/404 403/404 200/404 403        404     404
@@ -151,6 +158,18 @@ def locality_code(world, side):
     return {"code": side.locality.code}
 
 
+def world_run(world, side):
+    """A draft payment run of the side's CCG, made once."""
+    if not hasattr(side, "draft_run"):
+        side.draft_run = PaymentRun.objects.create(
+            commissioner=side.locality.commissioner,
+            name="Run",
+            created_by=world.users[Role.FINANCE_APPROVER],
+            created_at=timezone.now(),
+        )
+    return side.draft_run
+
+
 # How to fill each pattern's parameters about one side (own or other); None: not about a locality.
 KWARGS: dict[str, Callable] = {
     "localities:representative-end": lambda w, s: {"code": s.locality.code, "pk": s.representative.pk},
@@ -162,6 +181,9 @@ KWARGS: dict[str, Callable] = {
     "funding:review": lambda w, s: {"pk": s.evidence.pk},
     "funding:file": lambda w, s: {"public_id": s.file.public_id},
     "funding:item": lambda w, s: {"code": s.locality.code, "item_id": s.item.pk},
+    "funding:run": lambda w, s: {"pk": world_run(w, s).pk},
+    "funding:run-step": lambda w, s: {"pk": world_run(w, s).pk, "step": "lock"},
+    "funding:run-export": lambda w, s: {"pk": world_run(w, s).pk, "filename": "schedule.csv"},
     "ballots:detail": lambda w, s: {"pk": w.ballot.pk},
     "ballots:record": lambda w, s: {"pk": w.ballot.pk},
     "ballots:results": lambda w, s: {"pk": w.ballot.pk},
@@ -199,6 +221,8 @@ def answer(client, url: str) -> str:
 
 
 def is_about_a_locality(pattern: Pattern) -> bool:
+    if pattern.name in ("funding:run", "funding:run-step", "funding:run-export"):
+        return True  # a payment run of the person's own CCG, and another's
     return "code" in pattern.params or pattern.name in ("funding:review", "funding:file")
 
 
