@@ -1,5 +1,6 @@
 """Payment runs in the admin, for finance: create a run, add authorised releases (an action on the releases list),
-export the schedule, lock it, mark it paid. Every change goes through funding.payment_runs.
+export the schedule, lock it, mark it paid. Every change goes through funding.payment_runs. The portal's own pages
+(funding.views_runs, /funding/runs/) do the same with a confirmation for each step; the run's admin page links there.
 """
 
 from django import forms
@@ -34,16 +35,24 @@ def runs_for(user):
     return RUN_SCOPE.apply(user, PaymentRun.objects.select_related("commissioner"))
 
 
+CREATE_FIELDS = ["commissioner", "name", "pay_date", "cost_centre", "subjective_code"]
+
+
 class PaymentRunForm(forms.ModelForm):
     class Meta:
         model = PaymentRun
-        fields = ["commissioner", "name", "cost_centre"]
+        fields = CREATE_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "pay_date" in self.fields:
+            self.fields["pay_date"].required = True
 
 
 @admin.register(PaymentRun)
 class PaymentRunAdmin(AuditedAdmin):
     scope = RUN_SCOPE
-    list_display = ["pk", "name", "commissioner", "state", "created_at", "locked_at", "paid_at"]
+    list_display = ["reference", "name", "commissioner", "pay_date", "state", "created_at", "locked_at", "paid_on"]
     list_filter = ["state", "commissioner"]
     form = PaymentRunForm
     change_form_template = "admin/funding/paymentrun/change_form.html"
@@ -51,12 +60,19 @@ class PaymentRunAdmin(AuditedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("commissioner")
 
+    @admin.display(description="reference", ordering="pk")
+    def reference(self, run: PaymentRun) -> str:
+        return run.reference
+
     def get_readonly_fields(self, request, obj=None):
         return (
             [
+                "reference",
                 "commissioner",
                 "name",
+                "pay_date",
                 "cost_centre",
+                "subjective_code",
                 "state",
                 "created_by",
                 "created_at",
@@ -71,7 +87,7 @@ class PaymentRunAdmin(AuditedAdmin):
         )
 
     def get_fields(self, request, obj=None):
-        return self.get_readonly_fields(request, obj) if obj else ["commissioner", "name", "cost_centre"]
+        return self.get_readonly_fields(request, obj) if obj else CREATE_FIELDS
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -93,7 +109,14 @@ class PaymentRunAdmin(AuditedAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        created = payment_run_create(obj.commissioner, actor=request.user, name=obj.name, cost_centre=obj.cost_centre)
+        created = payment_run_create(
+            obj.commissioner,
+            actor=request.user,
+            name=obj.name,
+            cost_centre=obj.cost_centre,
+            pay_date=obj.pay_date,
+            subjective_code=obj.subjective_code,
+        )
         obj.pk = created.pk
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

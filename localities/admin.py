@@ -89,9 +89,27 @@ class ListSizeSnapshotAdmin(AuditedAdmin):
     list_select_related = ["practice"]
 
 
+# The vehicle's form in the admin: its governance, and the payee record finance pays it by (supplier number and
+# bank reference, carried by the payment schedules and remittance advice). Commissioners and data admins keep it;
+# finance approvers read it here and on the payment runs. The governance pages leave it out: the locality's lead
+# records how the locality works, never where its money is paid.
+VEHICLE_FIELDSETS = [
+    (None, {"fields": ["kind", "legal_name", "pre_existing", "established_on"]}),
+    ("Governance", {"fields": ["decision_rules", "ratification_rules", "governance_notes"]}),
+    (
+        "Payee record",
+        {
+            "fields": ["supplier_number", "bank_reference"],
+            "description": "How finance pays the vehicle: payment schedules and remittance advice carry these.",
+        },
+    ),
+]
+
+
 class VehicleInline(ScopedStackedInline):
     model = LocalityVehicle
     extra = 0
+    fieldsets = VEHICLE_FIELDSETS
 
 
 class SubLocalityInline(ScopedTabularInline):
@@ -132,7 +150,8 @@ class LocalityAdmin(ScopedToLocalityAdmin):
 
 @admin.register(LocalityVehicle)
 class LocalityVehicleAdmin(ScopedToLocalityAdmin):
-    list_display = ["__str__", "locality", "kind", "pre_existing", "established_on"]
+    list_display = ["__str__", "locality", "kind", "pre_existing", "established_on", "supplier_number"]
+    fieldsets = [(None, {"fields": ["locality"]}), *VEHICLE_FIELDSETS]
     list_filter = ["kind", "pre_existing"]
     list_select_related = ["locality"]
 

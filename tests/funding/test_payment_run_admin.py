@@ -57,8 +57,45 @@ def test_it_creates_a_run_in_the_admin_for_finance_only(client, people, bnssg, n
     client.force_login(people.finance)
     add = reverse("admin:funding_paymentrun_add")
 
-    client.post(add, {"commissioner": bnssg.pk, "name": "July 2018", "cost_centre": "CC2"})
+    refused = client.post(add, {"commissioner": bnssg.pk, "name": "July 2018", "cost_centre": "CC2"})
+    assert refused.status_code == 200 and not PaymentRun.objects.exists()  # a pay date is needed
+    client.post(
+        add,
+        {
+            "commissioner": bnssg.pk,
+            "name": "July 2018",
+            "pay_date": "2018-07-31",
+            "cost_centre": "CC2",
+            "subjective_code": "5210",
+        },
+    )
 
     run = PaymentRun.objects.get()
     assert (run.name, run.created_by, run.state) == ("July 2018", people.finance, PaymentRunState.DRAFT)
+    assert (run.pay_date, run.subjective_code) == (datetime.date(2018, 7, 31), "5210")
     assert run.history.first().history_user == people.finance
+    page = client.get(reverse("admin:funding_paymentrun_change", args=[run.pk])).content.decode()
+    assert run.reference in page and reverse("funding:run", args=[run.pk]) in page
+
+
+def test_the_vehicle_admin_keeps_the_payee_record(client, people):
+    from localities.models import LocalityVehicle
+    from tests.localities.factories import VehicleFactory
+
+    vehicle = VehicleFactory(locality=people.south_bristol, supplier_number="SUP-1")
+    url = reverse("admin:localities_localityvehicle_change", args=[vehicle.pk])
+    client.force_login(people.finance)
+    page = client.get(url).content.decode()
+    assert "Payee record" in page and "SUP-1" in page
+    assert client.post(url, {"supplier_number": "SUP-2"}).status_code == 403  # finance reads it
+
+    client.force_login(people.commissioner)
+    form = {
+        "locality": people.south_bristol.pk,
+        "kind": "informal",
+        "supplier_number": "SUP-2",
+        "bank_reference": "LTS SBRIS",
+    }
+    assert client.post(url, form).status_code == 302
+    vehicle = LocalityVehicle.objects.get(pk=vehicle.pk)
+    assert (vehicle.supplier_number, vehicle.bank_reference) == ("SUP-2", "LTS SBRIS")

@@ -110,3 +110,21 @@ def test_it_writes_the_schedule_to_standard_output(authorised, run, people):
     assert lines[-1] == (
         f"Draft total (run not locked: may change),,,,,,105000.00,2 payments,'=CC1,52190000,,,{run.reference},"
     )
+
+
+def test_it_writes_the_breakdown_to_standard_output(authorised, run, people):
+    payment_run_add(run, authorised, actor=people.finance)
+    out = io.StringIO()
+
+    call_command("export_payment_schedule", str(run.pk), "--format", "csv", "--breakdown", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Run reference,Pay date,Reference,Payee,Locality,Practice code")
+    assert len(lines) == 6 and lines[-1].endswith(",105000.00")
+
+
+def test_it_creates_a_run_with_a_pay_date_and_the_default_subjective_code(people, bnssg, settings):
+    dated = payment_run_create(bnssg, actor=people.finance, name="June", pay_date=datetime.date(2018, 6, 29))
+    assert (dated.pay_date, dated.subjective_code) == (datetime.date(2018, 6, 29), "52190000")
+    settings.FUNDING_SUBJECTIVE_CODE = "5999"
+    assert payment_run_create(bnssg, actor=people.finance, name="July").subjective_code == "5999"
