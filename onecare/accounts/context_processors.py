@@ -40,6 +40,10 @@ def _navigation(request: HttpRequest) -> dict:
         links.append(("LTS money", reverse("funding:money")))
     if user.has_role(Role.FINANCE_APPROVER):
         links.append(("Payment runs", reverse("funding:runs")))
+    if user.has_role(Role.PRACTICE_MANAGER) and user.practice_id:
+        links.append(("Our practice's money", reverse("funding:practice-money", args=[user.practice_id])))
+    if user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.LOCALITY_LEAD):
+        links.append(("Remittance advice", reverse("funding:remittances")))
     if user.has_role(Role.ONECARE_STAFF):
         links.append(("Member register", reverse("membership:register")))
     if user.has_role(Role.ONECARE_STAFF, Role.SCRUTINEER, Role.PRACTICE_MANAGER):

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from funding.models import PaymentRun
 from onecare.accounts.roles import Role
+from tests.funding.remittance_data import world_paid_run
 from tests.security.conftest import login_verified
 from tests.security.urls import Pattern, all_patterns
 from tests.security.world import ANONYMOUS, PEOPLE, build_world
@@ -65,6 +66,10 @@ funding:run-create                      login     403          200     403     4
 funding:run                             login     200/404      200/404 403     403     403        403     403
 funding:run-step                        login     403/404      200/404 403     403     403        403     403
 funding:run-export                      login     200/404      200/404 403     403     403        403     403
+funding:remittances                     login     200          200     200     200     403        403     403
+funding:remittance                      login     200/404      200/404 200/404 200/404 403        403     403
+funding:remittance-pdf                  login     200/404      200/404 200/404 200/404 403        403     403
+funding:practice-money                  login     200/404      200/404 200/404 200/404 403        403     403
 improved_access:overview                login     200          403     403     302     403        403     403
 improved_access:status                  login     200/404      403/404 403/404 200/404 403        404     404
 improved_access:activity                login     403/404      403/404 403/404 200/404 403        404     404
@@ -184,6 +189,9 @@ KWARGS: dict[str, Callable] = {
     "funding:run": lambda w, s: {"pk": world_run(w, s).pk},
     "funding:run-step": lambda w, s: {"pk": world_run(w, s).pk, "step": "lock"},
     "funding:run-export": lambda w, s: {"pk": world_run(w, s).pk, "filename": "schedule.csv"},
+    "funding:remittance": lambda w, s: {"run_pk": world_paid_run(s).pk, "code": s.locality.code},
+    "funding:remittance-pdf": lambda w, s: {"run_pk": world_paid_run(s).pk, "code": s.locality.code},
+    "funding:practice-money": lambda w, s: {"pk": s.practice.pk},
     "ballots:detail": lambda w, s: {"pk": w.ballot.pk},
     "ballots:record": lambda w, s: {"pk": w.ballot.pk},
     "ballots:results": lambda w, s: {"pk": w.ballot.pk},
@@ -223,7 +231,7 @@ def answer(client, url: str) -> str:
 def is_about_a_locality(pattern: Pattern) -> bool:
     if pattern.name in ("funding:run", "funding:run-step", "funding:run-export"):
         return True  # a payment run of the person's own CCG, and another's
-    return "code" in pattern.params or pattern.name in ("funding:review", "funding:file")
+    return "code" in pattern.params or pattern.name in ("funding:review", "funding:file", "funding:practice-money")
 
 
 def answers_about(client, pattern: Pattern, world) -> str:
