@@ -54,14 +54,13 @@ def require_reader(user) -> None:
 
 
 def run_reference(run: PaymentRun) -> str:
-    """The run's reference as finance quotes it ("15C-PR-0007" once runs carry one), else "Payment run 7"."""
-    reference = getattr(run, "reference", "")
-    return str(reference) if reference else f"Payment run {run.pk}"
+    """The run's reference as finance quotes it, e.g. "15C-PR-0007" (its commissioner selected with it)."""
+    return run.reference
 
 
 def run_pay_date(run: PaymentRun) -> datetime.date | None:
-    """The day the run was due to be paid (once runs carry one)."""
-    return getattr(run, "pay_date", None)
+    """The day the run was planned to be paid (fixed once the run is locked)."""
+    return run.pay_date
 
 
 def kind_words(release: Release) -> str:

@@ -27,8 +27,11 @@ JUNE_2018 = datetime.date(2018, 6, 1)
 ACCEPTED_AT = datetime.datetime(2018, 5, 2, 10, 0, tzinfo=datetime.UTC)
 
 
+PAY_DATE = datetime.date(2018, 6, 15)
+
+
 def pay(releases, *, finance, commissioner, name="LTS payments, June 2018", cost_centre="LTS001"):
-    run = payment_run_create(commissioner, actor=finance, name=name, cost_centre=cost_centre)
+    run = payment_run_create(commissioner, actor=finance, name=name, cost_centre=cost_centre, pay_date=PAY_DATE)
     payment_run_add(run, releases, actor=finance)
     payment_run_lock(run, actor=finance)
     return payment_run_mark_paid(run, actor=finance, paid_on=timezone.localdate())

@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from funding.evaluation import evaluate_milestones
 from funding.models import Release, ReleaseLine, ReleaseState
+from funding.payment_runs import payment_run_add, payment_run_create
 from onecare.formats import money, patients
 
 from .ledger import accept, mark
-from .remittance_data import ACCEPTED_AT, paid_scene
+from .remittance_data import ACCEPTED_AT, PAY_DATE, paid_scene
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_a_practice_manager_sees_the_practices_share_of_each_release(client, peo
     assert "None" not in page and "proposed<" not in page
 
 
-def test_the_totals_add_up_to_the_penny(client, people, scene):
+def test_the_totals_add_up_to_the_penny(client, people, scene, bnssg):
     practice = people.manager.practice
     money_ = page_for(client, people.manager, practice).context["money"]
     lines = ReleaseLine.objects.filter(practice=practice)
@@ -66,6 +67,12 @@ def test_the_totals_add_up_to_the_penny(client, people, scene):
     html = response.content.decode()
     assert f'id="practice-money-paid">{money(paid)}<' in html
     assert f'id="practice-money-on-the-way">{money(proposed)}<' in html
+
+    run = payment_run_create(bnssg, actor=people.finance, name="July 2018", pay_date=PAY_DATE)
+    payment_run_add(run, [scene.t2b], actor=people.finance)
+    html = page_for(client, people.manager, practice).content.decode()
+    assert f"In payment run {run.reference}: to be paid on 15 June 2018" in html
+    assert reverse("funding:remittance", args=[run.pk, "sbris"]) not in html  # not paid: no advice yet
 
 
 def test_an_opted_out_practice_is_marked(client, people, scene):

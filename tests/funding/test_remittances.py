@@ -47,7 +47,8 @@ def test_the_payee_and_its_ccg_see_the_advice_on_screen(client, people, scene, w
     assert "South Bristol Health &amp; Care Ltd" in page
     assert "SUP-40117" in page and "LTS SBRIS" in page
     assert advice.reference in page and "LTS payments, June 2018" in page
-    assert timezone.localdate().strftime("%-d %B %Y") in page
+    paid_on = timezone.localdate()
+    assert f"{paid_on.day} {paid_on:%B %Y}" in page and "15 June 2018" in page
     assert people.south_bristol.commissioner.successor.name in page  # the payer: the run's CCG
     for release in scene.releases:
         assert release.reference in page
@@ -89,7 +90,8 @@ def test_the_pdf_is_a_real_remittance_advice_that_adds_up(client, people, scene)
     assert "Supplier number: SUP-40117" in text and "Bank reference: LTS SBRIS" in text
     assert advice.reference in text
     assert f"Paid on: {timezone.localdate():%d/%m/%Y}" in text
-    assert "Pay date:" in text
+    assert "Pay date: 15/06/2018" in text
+    assert advice.reference == f"15C-PR-{scene.run.pk:04d}"
     for item in advice.releases:
         assert item.release.reference in text
         assert "Evidence accepted for 2.1" in text or item.release.tranche.code == "T1"
