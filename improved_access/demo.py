@@ -4,33 +4,28 @@ accepted), and South Bristol's 2018Q1 activity.
 
 A locality's IA plan is the evidence for checklist items 1.7 (phase 1) and 2.4 (phase 2): the LTS demo submits or
 accepts 1.7 through plan_as_evidence() (the plan's own transitions), and load_demo() then takes South Bristol
-through what the scheme asks before a quarter is paid: every phase 1 item accepted (1.6 resubmitted and accepted),
-the phase 1 plan accepted by 1 April 2018, the phase 2 plan accepted by 1 July 2018. All through the transitions;
-then the demo dates those steps in 2017/18 (backdate()), because compliance counts an acceptance only from its day
-and the demo's quarters are 2018's. Finally it evaluates 2018Q1-2018Q4, proposing South Bristol's four releases, and
-pays its 2018Q1 release through the ledger's transitions (pay_one_quarter()): approved by the second commissioner (who
-accepted none of its plans or items), authorised by finance (it is above the delegated limit), then a payment run
-created, locked and marked paid. 2018Q2-2018Q4 stay proposed.
+through what the scheme asks before a quarter is paid: every phase 1 item accepted (1.6 resubmitted and accepted in
+January 2018), the phase 1 plan and its declarations accepted in March 2018, the phase 2 plan in June 2018. Every
+step goes through the transitions on its own day (funding.demo.demo_clock), because compliance counts an acceptance
+only from its day and the demo's quarters are 2018/19's. Then it evaluates 2018Q1-2018Q4, each on the night after
+the quarter ends (2018Q4's on 01/04/2019), proposing South Bristol's four releases, and pays its 2018Q1 release
+through the ledger's transitions (pay_one_quarter()): approved by the second commissioner (who accepted none of its
+plans or items) on 09/07/2018, authorised by finance the next day (it is above the delegated limit), then a payment
+run made and locked on 16/07/2018 and paid on the CCG's pay date, 20/07/2018. 2018Q2-2018Q4 stay proposed.
 
 load_demo() is called by the demo loader after the demo users and the LTS demo evidence exist; it does nothing if
 Woodspring has a plan already.
 """
 
 import datetime
+from contextlib import nullcontext
 
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from funding.models import (
-    ChecklistItem,
-    Evidence,
-    EvidenceStatus,
-    EvidenceTransition,
-    Release,
-    ReleaseKind,
-    ReleaseState,
-)
+from funding.demo import demo_clock, on
+from funding.models import ChecklistItem, Evidence, EvidenceStatus, Release, ReleaseKind, ReleaseState
 from localities.models import Commissioner, Locality
 from onecare.accounts.models import User
 
@@ -52,8 +47,6 @@ from .models import (
 )
 from .quarters import Quarter
 
-APRIL_2018 = datetime.date(2018, 4, 1)
-ACCEPTED_AT = timezone.make_aware(datetime.datetime(2018, 3, 28, 10, 0))
 T = datetime.time
 PRE, SAME_DAY, BOTH = Booking.PRE_BOOKABLE, Booking.SAME_DAY, Booking.BOTH
 
@@ -114,18 +107,22 @@ def _sessions(plan: Plan, rows, actor) -> list[Session]:
     return bulk_create_with_history(sessions, Session, default_user=actor, default_change_reason="Demo data")
 
 
-def _declare(plan: Plan, lead, commissioner, pending: set, at: datetime.datetime = ACCEPTED_AT) -> None:
-    # Written directly rather than through transitions.declaration_*: compliance counts a declaration
-    # only from the day it was accepted, so the demo's must be dated in 2018, not today.
+def _declarations_submit(plan: Plan, lead) -> None:
+    """The lead submits each declaration still to submit, with its demo evidence (before the plan: IA.md)."""
+    from .transitions import declaration_submit
+
     for declaration in plan.declarations.all():
-        declaration.evidence = EVIDENCE[declaration.kind]
-        declaration.status = DeclarationStatus.SUBMITTED if declaration.kind in pending else DeclarationStatus.ACCEPTED
-        declaration.submitted_by, declaration.submitted_at = lead, at
-        if declaration.status == DeclarationStatus.ACCEPTED:
-            declaration.reviewed_by, declaration.reviewed_at = commissioner, at
-        declaration._history_user = commissioner
-        declaration._change_reason = "Demo data"
-        declaration.save()
+        if declaration.status in (DeclarationStatus.DRAFT, DeclarationStatus.RETURNED):
+            declaration_submit(declaration, actor=lead, evidence=EVIDENCE[declaration.kind])
+
+
+def _declarations_accept(plan: Plan, commissioner, pending: set) -> None:
+    """The commissioner accepts each submitted declaration but those left pending."""
+    from .transitions import declaration_accept
+
+    for declaration in plan.declarations.all():
+        if declaration.status == DeclarationStatus.SUBMITTED and declaration.kind not in pending:
+            declaration_accept(declaration, actor=commissioner)
 
 
 def _activity(locality: Locality, sessions: list[Session], lead) -> None:
@@ -165,65 +162,63 @@ def _activity(locality: Locality, sessions: list[Session], lead) -> None:
     activity_return.save(update_fields=["rows"])
 
 
-def plan_as_evidence(locality: Locality, number: str, step: str, *, lead, reviewer) -> Plan:
+def _clock(day: datetime.date | None, hour: int, minute: int = 0):
+    return demo_clock(on(day, hour, minute)) if day else nullcontext()
+
+
+def plan_as_evidence(
+    locality: Locality,
+    number: str,
+    step: str,
+    *,
+    lead,
+    reviewer,
+    on_days: tuple[datetime.date | None, datetime.date | None] = (None, None),
+    pending: frozenset = frozenset(),
+) -> Plan:
     """The LTS demo's step for item 1.7 or 2.4, made on the locality's plan (its evidence): the plan is made with
-    its demo timetable, submitted by the lead, and accepted or returned by the reviewer (step "submit", "accept"
-    or "return"); the item follows the plan."""
+    its demo timetable, its declarations and then the plan submitted by the lead, and accepted or returned by the
+    reviewer (step "submit", "accept" or "return") with the declarations not `pending`; the item follows the plan.
+    on_days: the days it is submitted and reviewed (none: today)."""
     from .transitions import plan_accept, plan_return, plan_submit
 
+    submitted, reviewed = on_days
     phase = next(phase for phase, item in PLAN_ITEMS.items() if item == number)
-    plan = plan_ensure(locality, phase, actor=lead)
     rows = TIMETABLES.get((locality.code, phase))
-    if rows and not plan.sessions.exists():
-        _sessions(plan, rows, lead)
-    plan = plan_submit(plan, actor=lead)
-    if step == "accept":
-        plan = plan_accept(plan, actor=reviewer)
-    elif step == "return":
-        plan = plan_return(plan, actor=reviewer, reason="Please add the hub rota for Saturdays and Sundays.")
+    with _clock(submitted, 9):
+        plan = plan_ensure(locality, phase, actor=lead)
+        if rows and not plan.sessions.exists():
+            _sessions(plan, rows, lead)
+    with _clock(submitted, 10):
+        if rows:  # a demo plan in full: its declarations are submitted first
+            _declarations_submit(plan, lead)
+        plan = plan_submit(plan, actor=lead)
+    if step not in ("accept", "return"):
+        return plan
+    with _clock(reviewed, 14):
+        if rows:
+            _declarations_accept(plan, reviewer, pending)
+        if step == "accept":
+            plan = plan_accept(plan, actor=reviewer)
+        else:
+            plan = plan_return(plan, actor=reviewer, reason="Please add the hub rota for Saturdays and Sundays.")
     return plan
 
 
-def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
-
-
-def backdate(locality: Locality, numbers: dict[str, list[datetime.date]], plans: dict[int, tuple]) -> None:
-    """Date the demo's steps in 2017/18: each item's transitions in order (the dates given), its submitted and
-    reviewed times from them; each plan's submitted and reviewed times (phase: (submitted, reviewed))."""
-    for evidence in Evidence.objects.filter(locality=locality, item__number__in=numbers).select_related("item"):
-        days = numbers[evidence.item.number]
-        moves = list(EvidenceTransition.objects.filter(evidence=evidence).order_by("at", "pk"))
-        for move, day in zip(moves, days, strict=False):
-            EvidenceTransition.objects.filter(pk=move.pk).update(at=_at(day))
-            if move.to_status == EvidenceStatus.SUBMITTED:
-                Evidence.objects.filter(pk=evidence.pk).update(submitted_at=_at(day))
-            elif move.to_status in (EvidenceStatus.ACCEPTED, EvidenceStatus.RETURNED):
-                Evidence.objects.filter(pk=evidence.pk).update(reviewed_at=_at(day))
-    for phase, (submitted, reviewed) in plans.items():
-        Plan.objects.filter(locality=locality, phase=phase).update(
-            submitted_at=_at(submitted), reviewed_at=_at(reviewed)
-        )
-
-
-# South Bristol's year: phase 1 items submitted and accepted before the 31/12/2017 deadline (1.6 returned,
-# resubmitted in January and accepted), the phase 1 plan accepted in March 2018, the phase 2 plan in June 2018.
-DEC_15, DEC_20 = datetime.date(2017, 12, 15), datetime.date(2017, 12, 20)
-SOUTH_BRISTOL_ITEMS = {
-    **{n: [DEC_15, DEC_20] for n in ("1.1", "1.2", "1.3", "1.4", "1.5")},
-    "1.6": [DEC_15, DEC_20, datetime.date(2018, 1, 15), datetime.date(2018, 1, 22)],
-    "1.7": [datetime.date(2018, 3, 20), datetime.date(2018, 3, 28)],
-    "2.4": [datetime.date(2018, 6, 18), datetime.date(2018, 6, 25)],
-}
-SOUTH_BRISTOL_PLANS = {
-    Phase.ONE: (datetime.date(2018, 3, 20), datetime.date(2018, 3, 28)),
-    Phase.TWO: (datetime.date(2018, 6, 18), datetime.date(2018, 6, 25)),
-}
+# South Bristol's year: phase 1 items submitted and accepted before the 31/12/2017 deadline (1.6 returned, resubmitted
+# in January and accepted; funding.demo), the phase 1 plan accepted in March 2018, the phase 2 plan in June 2018.
+D = datetime.date
+SIX_RESUBMITTED = (D(2018, 1, 15), D(2018, 1, 22))
+SOUTH_BRISTOL_PLANS = {Phase.ONE: (D(2018, 3, 20), D(2018, 3, 28)), Phase.TWO: (D(2018, 6, 18), D(2018, 6, 25))}
+WOODSPRING_PLAN = (D(2018, 3, 21), D(2018, 3, 27))
+# Each quarter is evaluated on the night after it ends (the quarterly schedule), and the demo's run of the whole
+# year commits on the night of the phase 1 plan's acceptance, before the first quarter starts.
 DEMO_QUARTERS = [Quarter(2018, 1), Quarter(2018, 2), Quarter(2018, 3), Quarter(2018, 4)]
+PLANS_COMMITTED_AT = on(D(2018, 3, 29), 2)
 
 
 def _south_bristol(south: Locality, lead, commissioner) -> Plan:
-    """South Bristol meets every condition of the scheme: through the transitions, then dated in 2017/18."""
+    """South Bristol meets every condition of the scheme: each step through its transition on its day."""
     from funding.transitions import evidence_accept, evidence_submit
 
     from .transitions import plan_accept
@@ -232,16 +227,23 @@ def _south_bristol(south: Locality, lead, commissioner) -> Plan:
     returned = Evidence.objects.filter(locality=south, item=six, status=EvidenceStatus.RETURNED).first()
     if returned is not None:
         statement = f"{returned.statement} The signed ratification minutes of 10 January 2018 are attached."
-        evidence_accept(evidence_submit(south, six, actor=lead, statement=statement), actor=commissioner)
+        with _clock(SIX_RESUBMITTED[0], 10):
+            resubmitted = evidence_submit(south, six, actor=lead, statement=statement)
+        with _clock(SIX_RESUBMITTED[1], 14):
+            evidence_accept(resubmitted, actor=commissioner)
+    submitted, accepted = SOUTH_BRISTOL_PLANS[Phase.ONE]
     first = Plan.objects.filter(locality=south, phase=Phase.ONE).first()
     if first is None or first.status != PlanStatus.SUBMITTED:
-        first = plan_as_evidence(south, PLAN_ITEMS[Phase.ONE], "submit", lead=lead, reviewer=commissioner)
-    _declare(first, lead, commissioner, pending=set())
-    plan_accept(first, actor=commissioner)
-    second = plan_ensure(south, Phase.TWO, actor=lead)
-    _declare(second, lead, commissioner, pending=set(), at=_at(SOUTH_BRISTOL_PLANS[Phase.TWO][1]))
-    plan_as_evidence(south, PLAN_ITEMS[Phase.TWO], "accept", lead=lead, reviewer=commissioner)
-    backdate(south, SOUTH_BRISTOL_ITEMS, SOUTH_BRISTOL_PLANS)
+        first = plan_as_evidence(
+            south, PLAN_ITEMS[Phase.ONE], "submit", lead=lead, reviewer=commissioner, on_days=(submitted, None)
+        )
+    with _clock(accepted - datetime.timedelta(days=1), 14):
+        _declarations_accept(first, commissioner, pending=set())
+    with _clock(accepted, 10):
+        first = plan_accept(first, actor=commissioner)
+    plan_as_evidence(
+        south, PLAN_ITEMS[Phase.TWO], "accept", lead=lead, reviewer=commissioner, on_days=SOUTH_BRISTOL_PLANS[Phase.TWO]
+    )
     return first
 
 
@@ -251,20 +253,31 @@ def _woodspring(wood: Locality, commissioner) -> Plan:
     from funding.demo import stand_in_lead
 
     lead = stand_in_lead(wood)
-    plan = plan_as_evidence(wood, PLAN_ITEMS[Phase.ONE], "return", lead=lead, reviewer=commissioner)
-    _declare(plan, lead, commissioner, pending={DeclarationKind.DIGITAL, DeclarationKind.MEASUREMENT})
-    backdate(wood, {"1.7": [WOOD_SUBMITTED, WOOD_RETURNED]}, {Phase.ONE: (WOOD_SUBMITTED, WOOD_RETURNED)})
-    return plan
-
-
-WOOD_SUBMITTED, WOOD_RETURNED = datetime.date(2018, 3, 21), datetime.date(2018, 3, 27)
+    return plan_as_evidence(
+        wood,
+        PLAN_ITEMS[Phase.ONE],
+        "return",
+        lead=lead,
+        reviewer=commissioner,
+        on_days=WOODSPRING_PLAN,
+        pending=frozenset({DeclarationKind.DIGITAL, DeclarationKind.MEASUREMENT}),
+    )
 
 
 PAID_QUARTER = Quarter(2018, 1)
+# 2018Q1's payment: approved, authorised the next day, the run made and locked on the Monday of the pay week, paid on
+# the CCG's pay date (the 20th).
+PAID_STEPS = {"approved": D(2018, 7, 9), "authorised": D(2018, 7, 10), "locked": D(2018, 7, 16), "paid": D(2018, 7, 20)}
+
+
+def evaluated_on(quarter: Quarter) -> datetime.datetime:
+    """The quarterly schedule's run for a quarter: the night after it ends."""
+    return on(quarter.end + datetime.timedelta(days=1), 2)
 
 
 def pay_one_quarter(locality: Locality) -> Release | None:
-    """South Bristol's 2018Q1 payment, through the real transitions as funding.demo pays LTS tranche 1."""
+    """South Bristol's 2018Q1 payment, through the real transitions as funding.demo pays LTS tranche 1, each step on
+    its day in July 2018."""
     from funding.demo import stand_in_approver
     from funding.payment_runs import payment_run_add, payment_run_create, payment_run_lock, payment_run_mark_paid
     from funding.release_transitions import release_approve, release_authorise
@@ -285,25 +298,30 @@ def pay_one_quarter(locality: Locality) -> Release | None:
     approver = User.objects.filter(username="approver").first() or stand_in_approver()
     finance = User.objects.get(username="finance")
     reason = "Demo: agreed at the primary care panel although late." if release.needs_exception else ""
-    release = release_approve(release, actor=approver, reason=reason)
+    with _clock(PAID_STEPS["approved"], 11):
+        release = release_approve(release, actor=approver, reason=reason)
     if release.state == ReleaseState.APPROVED:  # above the delegated limit: finance's second approval
-        release = release_authorise(release, actor=finance)
-    run = payment_run_create(
-        Commissioner.objects.get(code="15C"),
-        actor=finance,
-        name=f"Improved Access {PAID_QUARTER} (demo)",
-        cost_centre="IA001",
-    )
-    payment_run_add(run, [release], actor=finance)
-    payment_run_lock(run, actor=finance)
-    payment_run_mark_paid(run, actor=finance)
+        with _clock(PAID_STEPS["authorised"], 15):
+            release = release_authorise(release, actor=finance)
+    with _clock(PAID_STEPS["locked"], 9):
+        run = payment_run_create(
+            Commissioner.objects.get(code="15C"),
+            actor=finance,
+            name=f"Improved Access {PAID_QUARTER} (demo)",
+            cost_centre="IA001",
+        )
+        payment_run_add(run, [release], actor=finance)
+    with _clock(PAID_STEPS["locked"], 16):
+        payment_run_lock(run, actor=finance)
+    with _clock(PAID_STEPS["paid"], 12):
+        payment_run_mark_paid(run, actor=finance)
     release.refresh_from_db()
     return release
 
 
 def load_demo() -> int:
-    """Plans for South Bristol (compliant) and Woodspring (not); returns how many plans it made (0 if Woodspring
-    has one already)."""
+    """Plans for South Bristol (compliant) and Woodspring (not), South Bristol's 2018Q1 activity, the four quarters
+    evaluated and 2018Q1 paid; returns how many plans it made (0 if Woodspring has one already)."""
     from .payments import IAPaymentError, evaluate_improved_access
 
     defaults_ensure()
@@ -317,15 +335,22 @@ def load_demo() -> int:
     if lead is None or commissioner is None:
         return 0
     before = Plan.objects.count()
-    with transaction.atomic():
+    # The plans in one transaction; what their acceptances queue on commit runs on PLANS_COMMITTED_AT.
+    with demo_clock(PLANS_COMMITTED_AT), transaction.atomic():
         south = _south_bristol(localities["sbris"], lead, commissioner)
-        _activity(localities["sbris"], list(south.sessions.all()), lead)
+        with _clock(PAID_QUARTER.end + datetime.timedelta(days=4), 9):
+            _activity(localities["sbris"], list(south.sessions.all()), lead)
         _woodspring(localities["wood"], commissioner)
-        for quarter in DEMO_QUARTERS:
+    # Then each quarter on its night, and 2018Q1's payment, each step committing on its own day.
+    for quarter in DEMO_QUARTERS:
+        when = evaluated_on(quarter)
+        if when > timezone.now():  # a quarter not ended yet (a clock set before April 2019): not evaluated
+            continue
+        with demo_clock(when):
             try:
-                evaluate_improved_access(quarter, trigger="demo data")
-            except IAPaymentError:  # a quarter not started yet (a clock set before 2019)
+                evaluate_improved_access(quarter, today=timezone.localdate(), trigger="demo data")
+            except IAPaymentError:
                 continue
-        if User.objects.filter(username="finance").exists():
-            pay_one_quarter(localities["sbris"])
+    if User.objects.filter(username="finance").exists():
+        pay_one_quarter(localities["sbris"])
     return Plan.objects.count() - before
