@@ -7,6 +7,6 @@ from . import views_remittances as views
 urlpatterns: list = [
     path("remittances/", views.remittances, name="remittances"),
     path("remittances/<int:run_pk>/<slug:code>/", views.remittance, name="remittance"),
-    path("remittances/<int:run_pk>/<slug:code>/pdf/", views.remittance_pdf_view, name="remittance-pdf"),
+    path("remittances/<int:run_pk>/<slug:code>/download/", views.remittance_pdf_view, name="remittance-pdf"),
     path("practices/<int:pk>/money/", views.practice_money_view, name="practice-money"),
 ]

@@ -149,7 +149,8 @@ def test_a_locked_run_has_no_advice_yet(client, people, lts_rules, bnssg):
     payment_run_lock(run, actor=people.finance)
     url = reverse("funding:remittance", args=[run.pk, release.locality.code])
     assert get(client, people.lead, url).status_code == 404
-    assert get(client, people.finance, url + "pdf/").status_code == 404
+    pdf = reverse("funding:remittance-pdf", args=[run.pk, release.locality.code])
+    assert get(client, people.finance, pdf).status_code == 404
     assert get(client, people.finance, reverse("funding:remittances")).context["rows"] == []
 
 
