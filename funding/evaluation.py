@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from localities.models import Locality, LocalityMembership
 from localities.population import FIELD_FOR_BASIS, Basis, latest_snapshots
+from onecare.formats import money
 
 from .bulk_writes import write_releases
 from .models import (
@@ -418,8 +419,8 @@ def _adjust(common: dict, scope: Q | None = None) -> list[tuple[Release, list[Li
             reference_date=release.reference_date,
             amount=difference,
             reason=(
-                f"List sizes at {release.reference_date:%d/%m/%Y} revised: £{now_due:,} now due against "
-                f"£{sum(before.values(), ZERO):,} paid ({'top-up' if difference > 0 else 'claw-back'})."
+                f"List sizes at {release.reference_date:%d/%m/%Y} revised: {money(now_due)} now due against "
+                f"{money(sum(before.values(), ZERO))} paid ({'top-up' if difference > 0 else 'claw-back'})."
             ),
             **summary,
             **common,

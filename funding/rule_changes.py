@@ -25,6 +25,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from onecare.accounts.roles import Role
+from onecare.formats import money
 
 from .models import RuleChange, RuleChangeState, Tranche
 
@@ -135,7 +136,7 @@ def describe(model, name: str, value) -> str:
         return "yes" if value else "no"
     if isinstance(field, models.DecimalField):
         number = Decimal(value)
-        return f"£{number:,}" if name in MONEY_FIELDS else f"{number:,}"
+        return money(number) if name in MONEY_FIELDS else f"{number:,}"
     if isinstance(field, models.DateField):
         return f"{datetime.date.fromisoformat(value):%d/%m/%Y}"
     if isinstance(field, models.TimeField):
@@ -329,11 +330,11 @@ def tranche_rates_check(scheme_id: int) -> None:
     total = Tranche.objects.filter(scheme=scheme, active=True).aggregate(total=Sum("rate"))["total"] or Decimal("0")
     if total != scheme.rate_per_head:
         rates = ", ".join(
-            f"{t.code} £{t.rate:,}" for t in Tranche.objects.filter(scheme=scheme, active=True).order_by("position")
+            f"{t.code} {money(t.rate)}" for t in Tranche.objects.filter(scheme=scheme, active=True).order_by("position")
         )
         raise RuleChangeNotAllowed(
-            f"The active tranches of {scheme.name} would add up to £{total:,} a head ({rates}), not the scheme's "
-            f"£{scheme.rate_per_head:,}: the tranche rates of a scheme must add up to its rate per head."
+            f"The active tranches of {scheme.name} would add up to {money(total)} a head ({rates}), not the scheme's "
+            f"{money(scheme.rate_per_head)}: the tranche rates of a scheme must add up to its rate per head."
         )
 
 

@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from funding.admin_rules import ProposeChanges
 from onecare.accounts.admin_base import AuditedAdmin, ByLocality, ReadOnlyAdmin
+from onecare.formats import money
 
 from .models import ActivityReturn, ComplianceRule, PaymentTerms, Plan, QuarterAssessment
 from .models.rules import THRESHOLD_MEANING
@@ -25,7 +26,11 @@ class ComplianceRuleAdmin(ProposeChanges, AuditedAdmin):
 
 @admin.register(PaymentTerms)
 class PaymentTermsAdmin(ProposeChanges, AuditedAdmin):
-    list_display = ["applies_from", "rate", "reference_date"]
+    list_display = ["applies_from", "rate_shown", "reference_date"]
+
+    @admin.display(description="rate per weighted head a quarter", ordering="rate")
+    def rate_shown(self, terms: PaymentTerms) -> str:
+        return money(terms.rate)
 
 
 class LocalityRecordAdmin(ReadOnlyAdmin):

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from funding.models import DEAD_STATES, Release, ReleaseKind
 from localities.models import Locality
+from onecare import formats
 
 from .compliance import Assessment, assess_all, capacity_population, per_thousand, rules_on
 from .models import ActivityReturn, Appointment, QuarterAssessment, RuleKind
@@ -20,8 +21,8 @@ from .quarters import FIRST_PAYABLE, LAST_PLANNED, Quarter
 
 
 def money(amount: Decimal) -> str:
-    """GBP to the penny with thousands separators: £40,069.10."""
-    return f"£{amount:,.2f}"
+    """The one money format (onecare.formats.money): £40,069.10, a claw-back -£40,069.10."""
+    return formats.money(amount)
 
 
 def payment_words(release: Release | None, compliant: bool | None) -> str:

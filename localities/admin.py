@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.humanize.templatetags.humanize import intcomma
 
 from onecare.accounts.admin_base import (
     AuditedAdmin,
@@ -13,6 +12,7 @@ from onecare.accounts.admin_base import (
     ScopedTabularInline,
 )
 from onecare.accounts.scoping import today
+from onecare.formats import patients
 
 from .admin_periods import ClashAnsweredInWords, MembershipFormSet, PracticeCommissionerFormSet
 from .models import (
@@ -81,12 +81,20 @@ class PracticeCommissionerAdmin(ClashAnsweredInWords, AuditedAdmin):
 @admin.register(ListSizeSnapshot)
 class ListSizeSnapshotAdmin(AuditedAdmin):
     scope = ByPractice("practice")
-    list_display = ["practice", "extract_date", "registered_patients", "weighted_patients", "source_kind", "source"]
+    list_display = ["practice", "extract_date", "registered", "weighted", "source_kind", "source"]
     list_filter = ["source_kind", "extract_date"]
     search_fields = ["practice__code", "practice__name"]
     date_hierarchy = "extract_date"
     autocomplete_fields = ["practice"]
     list_select_related = ["practice"]
+
+    @admin.display(description="registered patients", ordering="registered_patients")
+    def registered(self, snapshot: ListSizeSnapshot) -> str:
+        return patients(snapshot.registered_patients)
+
+    @admin.display(description="weighted patients", ordering="weighted_patients")
+    def weighted(self, snapshot: ListSizeSnapshot) -> str:
+        return patients(snapshot.weighted_patients)
 
 
 # The vehicle's form in the admin: its governance, and the payee record finance pays it by (supplier number and
@@ -142,9 +150,9 @@ class LocalityAdmin(ScopedToLocalityAdmin):
 
     @admin.display(description="registered population today", ordering="population")
     def population_today(self, locality: Locality) -> str:
-        figure = intcomma(locality.population)
+        figure = patients(locality.population)
         if locality.population < settings.LOCALITY_MINIMUM_POPULATION:
-            return f"{figure} (below the {intcomma(settings.LOCALITY_MINIMUM_POPULATION)} minimum)"
+            return f"{figure} (below the {patients(settings.LOCALITY_MINIMUM_POPULATION)} minimum)"
         return figure
 
 

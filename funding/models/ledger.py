@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from localities.models import Basis, Locality, Practice
 from onecare import constraints as worded
+from onecare.formats import money
 
 from .checklist import ChecklistItem, Scheme
 from .rules import VersionedRule
@@ -225,7 +226,7 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         label = "adjustment of " if self.kind == ReleaseKind.ADJUSTMENT else ""
-        return f"{label}{self.tranche.code} for {self.locality}: £{self.amount:,}"
+        return f"{label}{self.tranche.code} for {self.locality}: {money(self.amount)}"
 
     @property
     def needs_exception(self) -> bool:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from onecare import constraints as worded
+from onecare.formats import money
 
 from .ledger import Release
 from .payment_runs import PaymentRun
@@ -30,7 +31,8 @@ class Payment(models.Model):
         constraints = [worded.UniqueConstraint(fields=["release"], name="release_paid_once")]
 
     def __str__(self) -> str:
-        return f"Release {self.release_id} paid £{self.amount:,} on {self.paid_on:%d/%m/%Y} (run {self.payment_run_id})"
+        paid = f"paid {money(self.amount)} on {self.paid_on:%d/%m/%Y}"
+        return f"Release {self.release_id} {paid} (run {self.payment_run_id})"
 
 
 class ScheduleLine(models.Model):
@@ -68,4 +70,4 @@ class ScheduleLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference}: £{self.amount:,} to {self.payee}"
+        return f"{self.reference}: {money(self.amount)} to {self.payee}"

@@ -12,6 +12,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from onecare import constraints as worded
+from onecare.formats import money
 
 
 class VersionedRule(models.Model):
@@ -48,7 +49,7 @@ class DelegatedLimit(VersionedRule):
         constraints = [worded.CheckConstraint(condition=Q(amount__gte=0), name="delegated_limit_not_negative")]
 
     def __str__(self) -> str:
-        return f"Delegated limit £{self.amount:,}"
+        return f"Delegated limit {money(self.amount)}"
 
 
 class RuleChangeState(models.TextChoices):

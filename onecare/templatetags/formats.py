@@ -1,4 +1,5 @@
-"""{{ amount|money }} and {{ population|patients }} on every template (a builtin library: no {% load %} needed)."""
+"""{{ amount|money }}, {{ population|patients }} and {{ codes|source_kinds }} on every template (a builtin library:
+no {% load %} needed)."""
 
 from django import template
 
@@ -8,3 +9,4 @@ register = template.Library()
 
 register.filter("money", formats.money, is_safe=True)
 register.filter("patients", formats.patients, is_safe=True)
+register.filter("source_kinds", formats.source_kinds)

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from funding.evaluation import evaluate_milestones
+from onecare.formats import money, patients
 
 
 def iso_date(value: str) -> datetime.date:
@@ -35,6 +36,6 @@ class Command(BaseCommand):
             kind = "adjustment" if release.adjusts_id else "release"
             self.stdout.write(
                 f"{kind} {release.pk}: {release.tranche.code} {release.locality.name} "
-                f"£{release.rate} x {release.population:,} = £{release.amount:,}"
+                f"{money(release.rate)} x {patients(release.population)} = {money(release.amount)}"
             )
         self.stdout.write(outcome.summary_line())

@@ -14,6 +14,7 @@ from django.utils import timezone
 from funding.management.commands.evaluate_milestones import iso_date
 from improved_access.payments import IAPaymentError, evaluate_improved_access
 from improved_access.quarters import Quarter
+from onecare.formats import money, patients
 
 
 def quarter_arg(value: str) -> Quarter:
@@ -42,7 +43,7 @@ class Command(BaseCommand):
             kind = "adjustment" if release.adjusts_id else "release"
             self.stdout.write(
                 f"{kind} {release.pk}: IA {outcome.quarter} {release.locality.name} "
-                f"£{release.rate} x {release.population:,} = £{release.amount:,}"
+                f"{money(release.rate)} x {patients(release.population)} = {money(release.amount)}"
             )
         for record in outcome.assessments:
             if record.reason:
