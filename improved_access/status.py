@@ -50,9 +50,6 @@ class QuarterPoint:
     def payment(self) -> str:
         return payment_words(self.release, self.compliant)
 
-    paid_percent: int = 0  # of the largest locality's money so far, for the overview's chart
-    due_percent: int = 0
-
     @property
     def capacity_shown(self) -> Decimal:
         return self.capacity.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
@@ -199,11 +196,6 @@ def overview(localities: QuerySet[Locality], today: datetime.date) -> tuple[Quar
         )
         for a in assess_all(localities, today)
     ]
-    largest = max((row.paid + row.due for row in rows), default=Decimal(0))
-    for row in rows:
-        if largest:
-            row.paid_percent = int(row.paid * 100 / largest)
-            row.due_percent = int((row.paid + row.due) * 100 / largest) - row.paid_percent
     return quarter, rows
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from localities.models import Locality
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import today, visible_localities
+from onecare.charts import Series, bar_chart
 
 from . import permissions, transitions
 from .activity import ActivityRejected, activity_upload, utilisation
@@ -62,7 +63,31 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "improved_access/overview.html",
-        {"quarter": quarter, "rows": rows, "today": day, "form": form, "can_evaluate": can_evaluate},
+        {
+            "quarter": quarter,
+            "rows": rows,
+            "chart": money_chart(rows),
+            "today": day,
+            "form": form,
+            "can_evaluate": can_evaluate,
+        },
+    )
+
+
+MONEY_SERIES = [Series("paid", "Paid"), Series("proposed", "Proposed or being approved")]
+
+
+def money_chart(rows):
+    """Each locality's Improved Access money so far as a stacked bar (onecare.charts): paid, then proposed or on its
+    way; the chart's description names the localities not compliant today (the table beside it says it too)."""
+    refused = [row.locality.name for row in rows if not row.assessment.compliant]
+    compliance = f"Not compliant today: {', '.join(refused)}." if refused else "Every locality is compliant today."
+    return bar_chart(
+        "ia-money-chart",
+        "Improved Access money so far, by locality",
+        [(row.locality.name, [row.paid, row.due]) for row in rows],
+        MONEY_SERIES,
+        description=f"{compliance} Every figure is in the table beside the chart.",
     )
 
 

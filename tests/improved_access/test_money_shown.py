@@ -92,11 +92,12 @@ def test_the_overview_draws_each_localitys_money_beside_the_table(client, locali
         evaluate_improved_access(Quarter(2018, 1), today=datetime.date(2018, 5, 2))
         client.force_login(commissioner)
         html = client.get(reverse("improved_access:overview")).content.decode()
-    chart = html.split('<figure class="portal-chart">', 1)[1].split("</figure>", 1)[0]
-    assert "Improved Access money so far, and compliance, by locality" in chart
-    # The only locality with money is the largest: its proposed bar fills the track, nothing is paid yet.
-    assert 'portal-chart__bar portal-w-0"' in chart and "portal-chart__bar--due portal-w-100" in chart
-    assert "£30,000.00 proposed or being approved" in text(chart)
+    assert "Improved Access money so far, and compliance, by locality" in html
+    chart = html.split('<svg class="portal-svg', 1)[1].split("</svg>", 1)[0]
+    assert 'role="img"' in chart and 'aria-labelledby="ia-money-chart-title ia-money-chart-desc"' in chart
+    # The only locality with money: its proposed bar, nothing paid yet.
+    assert "portal-svg__series--proposed" in chart and "portal-svg__series--paid" not in chart
+    assert "South Bristol, Proposed or being approved: £30,000.00" in text(chart)
     assert "style=" not in chart and "<script" not in chart
 
 
