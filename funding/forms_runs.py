@@ -107,7 +107,7 @@ class RunCreateForm(forms.Form):
         },
     )
     # One per form shown: the same form sent twice (a double click, the back button) creates one run.
-    token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     date = PAY_DATE
 
@@ -116,9 +116,17 @@ class RunCreateForm(forms.Form):
         for name, field in PAY_DATE.fields().items():
             self.fields[name] = field
         self.order_fields(["name", "pay_date_day", "pay_date_month", "pay_date_year", "cost_centre"])
+        self.fields["token"].validators = []  # whatever comes back, clean_token() reads it or ignores it
         if not self.is_bound:
             self.initial.setdefault("subjective_code", default_subjective_code())
             self.initial.setdefault("token", uuid.uuid4())
+
+    def clean_token(self) -> str:
+        """The form's one-time token, or blank when what came back is not one (nothing to recognise a repeat by)."""
+        try:
+            return str(uuid.UUID(self.cleaned_data.get("token") or ""))
+        except ValueError:
+            return ""
 
     def clean(self):
         cleaned = super().clean()

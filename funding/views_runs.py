@@ -85,7 +85,8 @@ def release_url(pk: int) -> str | None:
 
 
 def with_links(rows: list[dict]) -> list[dict]:
-    return [{**row, "url": release_url(row["release_id"])} for row in rows]
+    linked = release_url(0) is not None
+    return [{**row, "url": release_url(row["release_id"]) if linked else None} for row in rows]
 
 
 def not_in_a_run(run: PaymentRun) -> QuerySet[Release]:
@@ -138,7 +139,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
     form = RunCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        token = str(data["token"]) if data["token"] else None
+        token = data["token"]
         made = request.session.get(CREATED_TOKENS, {})
         if token and token in made and runs_for(user).filter(pk=made[token]).exists():
             messages.info(request, "That payment run was already created: here it is.")
@@ -197,11 +198,15 @@ def _refusal_before(step: str, run: PaymentRun) -> str:
     return ""
 
 
-STEP_WORDS = {
-    "add": ("Add releases to", "Add these releases", "Select at least one release to add"),
-    "remove": ("Take releases out of", "Take these releases out", "Select at least one release to take out"),
-    "lock": ("Lock", "Lock the run", ""),
-    "pay": ("Mark paid", "Mark the run paid", ""),
+STEP_WORDS = {  # the page's title ({} the run's reference), its button, and the words when nothing is ticked
+    "add": ("Add releases to payment run {}", "Add these releases", "Select at least one release to add"),
+    "remove": (
+        "Take releases out of payment run {}",
+        "Take these releases out",
+        "Select at least one release to take out",
+    ),
+    "lock": ("Lock payment run {}", "Lock the run", ""),
+    "pay": ("Mark payment run {} paid", "Mark the run paid", ""),
 }
 
 
@@ -232,6 +237,10 @@ def run_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     blocked = _refusal_before(step, run) if request.method == "GET" else ""
     error = blocked
     nothing_chosen = step in ("add", "remove") and not releases
+    if step == "remove" and nothing_chosen and request.method == "POST" and chosen_ids(request):
+        # The same confirmation sent again: what it named is out of the run already.
+        messages.info(request, f"Those releases are not in payment run {run.reference} (any more).")
+        return redirect("funding:run", run.pk)
     if request.method == "POST" and not nothing_chosen and (step != "pay" or form.is_valid()):
         try:
             if step == "add":
@@ -252,7 +261,7 @@ def run_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         else:
             messages.success(request, done)
             return redirect("funding:run", run.pk)
-    heading, button, none_chosen = STEP_WORDS[step]
+    title, button, none_chosen = STEP_WORDS[step]
     schedule = schedule_of(run) if step in ("lock", "pay") else None
     return render(
         request,
@@ -260,7 +269,7 @@ def run_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         {
             "run": run,
             "step": step,
-            "heading": heading,
+            "title": title.format(run.reference),
             "button": button,
             "error": error,
             "blocked": bool(blocked),

@@ -331,3 +331,23 @@ def test_the_run_pages_use_a_fixed_number_of_queries(
     page = text(client.get(reverse("funding:run", args=[run.pk])))
     assert page.count('name="release"') == 9 + 5  # in the run, and not in a run yet
     assert Decimal("52500.00") * 9 == sum(r.amount for r in run.releases.all())
+
+
+def test_taking_a_release_out_twice_is_harmless(client, people, authorised, run):
+    payment_run_add(run, authorised, actor=people.finance)
+    client.force_login(people.finance)
+
+    for _ in range(2):
+        assert client.post(step(run, "remove"), {"release": [authorised[0].pk]}).status_code == 302
+
+    assert list(run.releases.all()) == [authorised[1]]
+    assert ReleaseTransition.objects.filter(release=authorised[0], from_state="scheduled").count() == 1
+
+
+def test_a_form_sent_back_without_its_token_still_creates_one_run(client, people, bnssg):
+    client.force_login(people.finance)
+    data = {"name": "June", "cost_centre": "CC1", "subjective_code": "5210", "token": "\x00<not a token>"}
+
+    response = client.post(reverse("funding:run-create"), data | date_parts("pay_date", JUNE))
+
+    assert response.status_code == 302 and PaymentRun.objects.count() == 1
