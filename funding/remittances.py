@@ -210,20 +210,20 @@ class Remittance:
 
 
 def _payee_record(run: PaymentRun, locality: Locality, releases: list[Release]) -> tuple[str, str, str]:
-    """The payee as the locked schedule named it (frozen), with the vehicle's supplier number and bank reference."""
+    """The payee, its supplier number and bank reference as the locked schedule froze them: what was paid. A
+    paid run always has its schedule; the vehicle's record now is only the answer for a run without one."""
     row = (
         ScheduleLine.objects.filter(payment_run=run, release__in=[r.pk for r in releases])
         .order_by("position")
-        .values()
+        .values("payee", "supplier_number", "bank_reference")
         .first()
-    ) or {}
-    vehicle = getattr(locality, "vehicle", None)
-    name = row.get("payee") or (
-        (vehicle.legal_name or f"{locality.name} partnership") if vehicle else f"{locality.name} (no Locality Vehicle)"
     )
-    supplier = row.get("supplier_number") or (vehicle.supplier_number if vehicle else "")
-    bank = row.get("bank_reference") or (vehicle.bank_reference if vehicle else "")
-    return name, supplier, bank
+    if row is not None:
+        return row["payee"], row["supplier_number"], row["bank_reference"]
+    vehicle = getattr(locality, "vehicle", None)
+    if vehicle is None:
+        return f"{locality.name} (no Locality Vehicle recorded)", "", ""
+    return vehicle.legal_name or f"{locality.name} partnership", vehicle.supplier_number, vehicle.bank_reference
 
 
 def get_remittance_for_user(user, run_pk: int, code: str) -> Remittance:

@@ -11,6 +11,7 @@ from funding.evaluation import evaluate_milestones
 from funding.models import PaymentRunState, Release, ReleaseKind, ReleaseState
 from funding.payment_runs import payment_run_add, payment_run_create, payment_run_lock
 from funding.remittances import why_words
+from localities.models import LocalityVehicle
 from onecare.formats import money
 from tests.localities.factories import ListSizeFactory
 
@@ -235,3 +236,15 @@ def test_the_pages_run_a_fixed_number_of_queries(
         client.get(url)
         with django_assert_max_num_queries(most):
             assert client.get(url).status_code == 200
+
+
+def test_the_advice_names_the_payee_as_the_locked_schedule_froze_it(client, people, scene):
+    LocalityVehicle.objects.filter(locality=people.south_bristol).update(
+        legal_name="Renamed Ltd", supplier_number="SUP-99999", bank_reference="NEW REF"
+    )
+    advice = get(client, people.lead, advice_url(scene, people.south_bristol)).context["advice"]
+    assert (advice.payee, advice.supplier_number, advice.bank_reference) == (
+        "South Bristol Health & Care Ltd",
+        "SUP-40117",
+        "LTS SBRIS",
+    )
