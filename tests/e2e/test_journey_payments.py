@@ -195,6 +195,7 @@ def test_journey_payments(journey, scene):
     page.goto(journey.base_url + "/admin/funding/paymentrun/add/")
     page.select_option("#id_commissioner", str(scene.bnssg.pk))
     page.fill("#id_name", "June 2018")
+    page.fill("#id_pay_date", "2018-06-29")
     page.fill("#id_cost_centre", "LTS-CC1")
     journey.screenshot("new payment run")
     page.locator("input[name=_continue]").click()
