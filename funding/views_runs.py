@@ -12,6 +12,8 @@ POST sent twice is harmless: the transitions return quietly on a repeat, and the
 one-time token.
 """
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -70,6 +72,11 @@ def get_run_for_user(user, pk: int) -> PaymentRun:
 
 def may_manage(user, run: PaymentRun) -> bool:
     return can_manage_payment_run(user, run.commissioner)[0]
+
+
+def by_reference(words: str, run: PaymentRun) -> str:
+    """The transitions name a run by its number ("Payment run 7"); its pages by its reference ("15C-PR-0007")."""
+    return re.sub(rf"\b([Pp]ayment run) {run.pk}\b", rf"\1 {run.reference}", words)
 
 
 def long_date(day) -> str:
@@ -256,7 +263,7 @@ def run_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                 paid = payment_run_mark_paid(run, actor=user, paid_on=form.cleaned_data["paid_on"])
                 done = f"Payment run {run.reference} is marked paid on {long_date(paid.paid_on)}."
         except PaymentRunNotAllowed as refusal:
-            error = str(refusal)
+            error = by_reference(str(refusal), run)
             run.refresh_from_db()
         else:
             messages.success(request, done)

@@ -214,7 +214,8 @@ def test_a_refused_step_is_answered_in_words_and_changes_nothing(client, people,
     client.force_login(people.finance)
 
     added = client.post(step(run, "add"), {"release": [authorised[1].pk]})
-    assert added.status_code == 200 and "is locked: nothing can be added" in text(added)
+    assert added.status_code == 200
+    assert f"Payment run {run.reference} is locked: nothing can be added." in text(added)
     assert run.releases.count() == 1
     locked_again = client.get(step(run, "lock"))
     assert f"Payment run {run.reference} is already locked." in text(locked_again)
