@@ -115,7 +115,7 @@ class IncomeFigure(models.Model):
 
     source = models.ForeignKey(IncomeSource, on_delete=models.CASCADE, related_name="figures")
     year = models.CharField(max_length=7, choices=[(y, y) for y in FORECAST_YEARS])
-    amount = models.DecimalField("amount (GBP)", max_digits=12, decimal_places=2)
+    amount = models.DecimalField("amount (£)", max_digits=12, decimal_places=2)
 
     history = HistoricalRecords()
 
