@@ -6,6 +6,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from onecare import constraints as worded
+from onecare.formats import money
 
 # The plan's years: Year One is 2016-17.
 PLAN_YEARS = {1: "Year One (2016-17)", 2: "Year Two (2017-18)", 3: "Year Three (2018-19)"}
@@ -127,4 +128,4 @@ class IncomeFigure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source}, {self.year}: {self.amount}"
+        return f"{self.source}, {self.year}: {money(self.amount)}"

@@ -1,4 +1,4 @@
-"""The One Care member register: each practice's membership, its £1 share and its named lead."""
+"""The One Care member register: each practice's membership, its £1.00 share and its named lead."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,7 +25,7 @@ class Member(models.Model):
     joined_on = models.DateField(null=True, blank=True)
     left_on = models.DateField(null=True, blank=True)
     share_certificate_number = models.CharField(max_length=20, null=True, blank=True, unique=True)
-    share_paid_on = models.DateField("£1 share paid on", null=True, blank=True)
+    share_paid_on = models.DateField("£1.00 share paid on", null=True, blank=True)
     lead_name = models.CharField("named lead", max_length=200, blank=True)
     lead_job_title = models.CharField("named lead's job title", max_length=200, blank=True)
     lead_email = models.EmailField("named lead's email", blank=True)

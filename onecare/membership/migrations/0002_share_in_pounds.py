@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='historicalmember',
             name='share_paid_on',
-            field=models.DateField(blank=True, null=True, verbose_name='£1 share paid on'),
+            field=models.DateField(blank=True, null=True, verbose_name='£1.00 share paid on'),
         ),
         migrations.AlterField(
             model_name='member',
             name='share_paid_on',
-            field=models.DateField(blank=True, null=True, verbose_name='£1 share paid on'),
+            field=models.DateField(blank=True, null=True, verbose_name='£1.00 share paid on'),
         ),
     ]
