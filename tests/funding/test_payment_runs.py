@@ -128,3 +128,45 @@ def test_it_creates_a_run_with_a_pay_date_and_the_default_subjective_code(people
     assert (dated.pay_date, dated.subjective_code) == (datetime.date(2018, 6, 29), "52190000")
     settings.FUNDING_SUBJECTIVE_CODE = "5999"
     assert payment_run_create(bnssg, actor=people.finance, name="July").subjective_code == "5999"
+
+
+def test_the_database_keeps_a_locked_runs_pay_date_and_subjective_code(authorised, run, people):
+    from django.db import IntegrityError, transaction
+
+    from funding.models import PaymentRun
+
+    payment_run_add(run, authorised, actor=people.finance)
+    payment_run_lock(run, actor=people.finance)
+    runs = PaymentRun.objects.filter(pk=run.pk)
+
+    for change in ({"pay_date": datetime.date(2018, 1, 1)}, {"subjective_code": "OTHER"}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            runs.update(**change)
+    draft = payment_run_create(run.commissioner, actor=people.finance, name="Draft")
+    PaymentRun.objects.filter(pk=draft.pk).update(pay_date=datetime.date(2018, 7, 31), subjective_code="5999")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_lines_locked_before_it_their_new_columns(lts_rules, people, bnssg):
+    from decimal import Decimal
+
+    from django.db import IntegrityError
+
+    from funding.models import ScheduleLine
+
+    join(people.south_bristol, people.woodspring)
+    releases = [mark(r, ReleaseState.AUTHORISED) for r in evaluate_milestones(datetime.date(2018, 6, 1)).proposed]
+    run = payment_run_create(bnssg, actor=people.finance, name="June 2018", pay_date=datetime.date(2018, 6, 29))
+    payment_run_add(run, releases, actor=people.finance)
+    payment_run_lock(run, actor=people.finance)
+    payment_run_mark_paid(run, actor=people.finance)
+
+    call_command("migrate", "funding", "0005", verbosity=0)
+    call_command("migrate", verbosity=0)
+
+    lines = list(ScheduleLine.objects.filter(payment_run=run))
+    assert {line.run_reference for line in lines} == {run.reference}
+    assert all(sum(Decimal(part["amount"]) for part in line.breakdown) == line.amount for line in lines)
+    assert all(len(line.breakdown) == 2 for line in lines)
+    with pytest.raises(IntegrityError, match="written once"):
+        ScheduleLine.objects.filter(payment_run=run).update(payee="Someone else")
