@@ -20,9 +20,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min, Sum
 from django.http import Http404
 
-from localities.models import Locality, Practice, SourceKind
+from localities.models import Locality, LocalityMembership, Practice, SourceKind
 from onecare.accounts.roles import Role
-from onecare.accounts.scoping import visible_localities, visible_practices
+from onecare.accounts.scoping import today, visible_localities, visible_practices
 from onecare.formats import money, patients
 
 from .models import (
@@ -179,6 +179,8 @@ class Remittance:
     supplier_number: str
     bank_reference: str
     releases: list[AdviceRelease]
+    # The practices whose money page the reader may open (their own practice, or those they can see).
+    readable_practices: set[int] = field(default_factory=set)
 
     @property
     def reference(self) -> str:
@@ -226,6 +228,16 @@ def _payee_record(run: PaymentRun, locality: Locality, releases: list[Release]) 
     return vehicle.legal_name or f"{locality.name} partnership", vehicle.supplier_number, vehicle.bank_reference
 
 
+def _readable_members(user, locality: Locality, practice_ids: set[int]) -> set[int]:
+    """Of these practices, those whose money page the reader of this locality's advice may open: a practice
+    manager's own; for anyone else who reads the locality, its members today (readable_practices, without
+    working out the user's localities again)."""
+    if _own_practice_only(user):
+        return {user.practice_id} & practice_ids
+    members = LocalityMembership.objects.on(today()).filter(locality=locality, practice_id__in=practice_ids)
+    return set(members.values_list("practice_id", flat=True))
+
+
 def get_remittance_for_user(user, run_pk: int, code: str) -> Remittance:
     """The remittance advice of a paid run to one locality, for someone who may read it: 403 for other roles,
     404 for a run that is not paid, a locality out of scope, or a run that paid it nothing."""
@@ -255,12 +267,14 @@ def get_remittance_for_user(user, run_pk: int, code: str) -> Remittance:
         lines[line.release_id].append(line)
     titles = _titles(releases)
     name, supplier, bank = _payee_record(run, locality, releases)
+    practice_ids = {line.practice_id for found in lines.values() for line in found}
     return Remittance(
         run=run,
         locality=locality,
         payee=name,
         supplier_number=supplier,
         bank_reference=bank,
+        readable_practices=_readable_members(user, locality, practice_ids),
         releases=[
             AdviceRelease(
                 release=release,
@@ -384,16 +398,24 @@ class PracticeMoney:
         return any(s.line.opted_out for s in self.shares)
 
 
-def practice_for_user(user, pk: int) -> Practice:
-    """A practice manager's own practice; for a lead, commissioner or finance approver a practice they can see."""
-    require_reader(user)
-    if user.has_role(Role.PRACTICE_MANAGER) and not user.has_role(
+def _own_practice_only(user) -> bool:
+    return user.has_role(Role.PRACTICE_MANAGER) and not user.has_role(
         Role.LOCALITY_LEAD, Role.COMMISSIONER, Role.FINANCE_APPROVER
-    ):
-        practices = Practice.objects.filter(pk=user.practice_id)
-    else:
-        practices = visible_practices(user)
-    practice = practices.filter(pk=pk).first()
+    )
+
+
+def readable_practices(user):
+    """The practices whose money the user may read: a practice manager's own; a lead's, commissioner's or finance
+    approver's, those they can see."""
+    if _own_practice_only(user):
+        return Practice.objects.filter(pk=user.practice_id)
+    return visible_practices(user)
+
+
+def practice_for_user(user, pk: int) -> Practice:
+    """A practice whose money the user may read (readable_practices); 404 for any other."""
+    require_reader(user)
+    practice = readable_practices(user).filter(pk=pk).first()
     if practice is None:
         raise Http404("No such practice.")
     return practice

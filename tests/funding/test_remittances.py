@@ -227,8 +227,8 @@ def test_the_pages_run_a_fixed_number_of_queries(
     scene = paid_scene(people, lts_rules, bnssg, make_member_practice, extra_practices=30)
     assert sum(len(item.lines.all()) for item in scene.releases) == 2 * 32
     for user, url, most in [
-        (people.lead, advice_url(scene, people.south_bristol), 12),
-        (people.finance, advice_url(scene, people.south_bristol, "funding:remittance-pdf"), 12),
+        (people.lead, advice_url(scene, people.south_bristol), 13),
+        (people.finance, advice_url(scene, people.south_bristol, "funding:remittance-pdf"), 13),
         (people.finance, reverse("funding:remittances"), 10),
         (people.manager, reverse("localities:detail", args=["sbris"]), 40),
     ]:
@@ -248,3 +248,16 @@ def test_the_advice_names_the_payee_as_the_locked_schedule_froze_it(client, peop
         "SUP-40117",
         "LTS SBRIS",
     )
+
+
+def test_the_advice_links_the_practices_whose_money_the_reader_may_open(client, people, scene):
+    practices = {line.practice for item in scene.releases for line in item.lines.all()}
+    assert len(practices) == 2
+    main = 'id="maincontent"'
+    lead_page = get(client, people.lead, advice_url(scene, people.south_bristol)).content.decode().split(main)[1]
+    manager_page = get(client, people.manager, advice_url(scene, people.south_bristol)).content.decode().split(main)[1]
+    for practice in practices:
+        link = reverse("funding:practice-money", args=[practice.pk])
+        assert lead_page.count(link) == 2  # once under each release
+        assert manager_page.count(link) == (2 if practice == people.manager.practice else 0)
+        assert get(client, people.lead, link).status_code == 200
