@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from onecare.accounts.roles import Role
 
@@ -137,6 +138,7 @@ def runs(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def run_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     require_reader(user)
@@ -191,9 +193,11 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _refusal_before(step: str, run: PaymentRun) -> str:
+def _refusal_before(step: str, run: PaymentRun, schedule) -> str:
     """Why the step cannot be taken in the run's state, in words (blank: it can); the transition has the last word."""
     state = run.get_state_display().lower()
+    if step == "lock" and run.state == PaymentRunState.DRAFT and not schedule.count:
+        return "Add releases to the run before locking it."
     if step in ("add", "remove") and run.state != PaymentRunState.DRAFT:
         return f"Payment run {run.reference} is {state}: releases go in or out only while it is a draft."
     if step == "lock" and run.state != PaymentRunState.DRAFT:
@@ -218,6 +222,7 @@ STEP_WORDS = {  # the page's title ({} the run's reference), its button, and the
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def run_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if step not in STEP_WORDS:
         raise Http404("No such step.")
@@ -241,7 +246,8 @@ def run_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             .order_by("locality__name", "tranche__position", "pk")
         )
     form = PaidForm(request.POST if request.method == "POST" else None, today=timezone.localdate())
-    blocked = _refusal_before(step, run) if request.method == "GET" else ""
+    schedule = schedule_of(run) if step in ("lock", "pay") else None
+    blocked = _refusal_before(step, run, schedule) if request.method != "POST" else ""
     error = blocked
     nothing_chosen = step in ("add", "remove") and not releases
     if step == "remove" and nothing_chosen and request.method == "POST" and chosen_ids(request):
@@ -251,8 +257,13 @@ def run_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if request.method == "POST" and not nothing_chosen and (step != "pay" or form.is_valid()):
         try:
             if step == "add":
+                waiting = sum(release.payment_run_id is None for release in releases)
                 payment_run_add(run, releases, actor=user)
-                done = f"{len(releases)} release{'' if len(releases) == 1 else 's'} added to {run.reference}."
+                done = (
+                    f"{waiting} release{'' if waiting == 1 else 's'} added to {run.reference}."
+                    if waiting
+                    else f"Those releases were already in payment run {run.reference}."
+                )
             elif step == "remove":
                 payment_run_remove(run, releases, actor=user)
                 done = f"{len(releases)} release{'' if len(releases) == 1 else 's'} taken out of {run.reference}."
@@ -269,7 +280,8 @@ def run_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             messages.success(request, done)
             return redirect("funding:run", run.pk)
     title, button, none_chosen = STEP_WORDS[step]
-    schedule = schedule_of(run) if step in ("lock", "pay") else None
+    if step in ("lock", "pay") and request.method == "POST":
+        schedule = schedule_of(run)  # as it stands after the refusal
     return render(
         request,
         "funding/runs/step.html",

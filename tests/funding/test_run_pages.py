@@ -251,8 +251,9 @@ def test_repeats_are_harmless(client, people, authorised, run):
     client.force_login(people.finance)
     ids = [r.pk for r in authorised]
 
-    for _ in range(2):
-        assert client.post(step(run, "add"), {"release": ids}).status_code == 302
+    said = [client.post(step(run, "add"), {"release": ids}, follow=True) for _ in range(2)]
+    assert "2 releases added to" in text(said[0])
+    assert f"Those releases were already in payment run {run.reference}." in text(said[1])
     for _ in range(2):
         assert client.post(step(run, "lock")).status_code == 302
     for _ in range(2):
@@ -352,3 +353,13 @@ def test_a_form_sent_back_without_its_token_still_creates_one_run(client, people
     response = client.post(reverse("funding:run-create"), data | date_parts("pay_date", JUNE))
 
     assert response.status_code == 302 and PaymentRun.objects.count() == 1
+
+
+def test_an_empty_run_is_not_offered_to_lock(client, people, run):
+    client.force_login(people.finance)
+
+    page = text(client.get(step(run, "lock")))
+
+    assert "Add releases to the run before locking it." in page and '<form method="post"' not in page
+    assert "Add releases to the run before locking it." in text(client.post(step(run, "lock")))
+    assert PaymentRun.objects.get(pk=run.pk).state == PaymentRunState.DRAFT
