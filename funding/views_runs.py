@@ -13,6 +13,7 @@ one-time token.
 """
 
 import re
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -95,6 +96,24 @@ def release_url(pk: int) -> str | None:
 def with_links(rows: list[dict]) -> list[dict]:
     linked = release_url(0) is not None
     return [{**row, "url": release_url(row["release_id"]) if linked else None} for row in rows]
+
+
+def breakdown_of_schedule(schedule) -> list[dict]:
+    """Each line's per-practice breakdown, as the schedule has it (no query: the lines carry it)."""
+    return [
+        {
+            "reference": line["reference"],
+            "first": index == 0,
+            "rows": len(line["breakdown"]),
+            "practice_code": part["practice_code"],
+            "practice_name": part["practice_name"],
+            "patients": Decimal(part["patients"]),
+            "opted_out": part["opted_out"],
+            "amount": Decimal(part["amount"]),
+        }
+        for line in schedule.lines
+        for index, part in enumerate(line["breakdown"])
+    ]
 
 
 def not_in_a_run(run: PaymentRun) -> QuerySet[Release]:
@@ -186,6 +205,7 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
             "manage": manage,
             "schedule": schedule,
             "lines": with_links(schedule.lines),
+            "parts": breakdown_of_schedule(schedule),
             "candidates": [{"release": r, "url": release_url(r.pk)} for r in candidates],
             "candidates_total": sum((r.amount for r in candidates), ZERO),
             "state_tag": STATE_TAGS[run.state],

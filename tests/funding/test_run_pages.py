@@ -18,7 +18,7 @@ from django.utils import timezone
 from funding.evaluation import evaluate_milestones
 from funding.models import Payment, PaymentRun, PaymentRunState, ReleaseState, ReleaseTransition, ScheduleLine
 from funding.payment_runs import payment_run_add, payment_run_create, payment_run_lock, payment_run_mark_paid
-from localities.models import LocalityVehicle
+from localities.models import LocalityVehicle, Practice
 from onecare.accounts.roles import Role
 from tests.localities.factories import LocalityFactory
 from tests.onecare.factories import UserFactory
@@ -281,11 +281,14 @@ def test_a_paid_runs_page_shows_its_frozen_schedule(client, people, authorised, 
     payment_run_lock(run, actor=people.finance)
     payment_run_mark_paid(run, actor=people.finance)
     LocalityVehicle.objects.filter(locality=people.south_bristol).update(legal_name="Renamed Ltd")
+    Practice.objects.update(name="Renamed practice")
     client.force_login(people.finance)
 
     page = text(client.get(reverse("funding:run", args=[run.pk])))
 
     assert "South Bristol Health Ltd" in page and "Renamed Ltd" not in page
+    assert "Per-practice breakdown (4 practice lines)" in page and "Renamed practice" not in page
+    assert "60,000" in page and "£30,000.00" in page
     assert "None" not in page and "Mark the run paid" not in page
 
 
