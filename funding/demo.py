@@ -210,7 +210,7 @@ def load_demo_releases(at: datetime.date | None = None) -> int:
         if not to_pay:
             continue
         with demo_clock(on(locked, 9)):
-            run = payment_run_create(fifteen_c, actor=finance, name=name, cost_centre="LTS001")
+            run = payment_run_create(fifteen_c, actor=finance, name=name, cost_centre="LTS001", pay_date=paid)
             payment_run_add(run, to_pay, actor=finance)
         with demo_clock(on(locked, 16)):
             payment_run_lock(run, actor=finance)

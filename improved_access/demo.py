@@ -309,6 +309,7 @@ def pay_one_quarter(locality: Locality) -> Release | None:
             actor=finance,
             name=f"Improved Access {PAID_QUARTER} (demo)",
             cost_centre="IA001",
+            pay_date=PAID_STEPS["paid"],
         )
         payment_run_add(run, [release], actor=finance)
     with _clock(PAID_STEPS["locked"], 16):
