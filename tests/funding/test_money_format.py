@@ -17,8 +17,9 @@ from onecare.accounts.models import User
 from onecare.formats import money, patients, source_kinds
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
-# A pound sign or "GBP" before a figure formatted by intcomma or floatformat: the money filter's job.
-HAND_MADE_MONEY = re.compile(r"(£|GBP)\s*\{\{[^}]*\|(intcomma|floatformat)|GBP")
+# A pound sign or "GBP" before a figure (intcomma, floatformat or none: the money filter writes the pound sign
+# itself), or a figure to two places by floatformat: the money filter's job.
+HAND_MADE_MONEY = re.compile(r"(£|GBP)\s*\{\{|GBP|\|floatformat:\"?2")
 # A figure with a decimal point that is not money in the one format: 81753.00, 163506.000, GBP 246,926.5, £-5.00.
 # (A figure with one decimal is a measure, not money: 48.0 minutes per 1,000 patients; 1.1 is a checklist item.)
 NOT_THE_FORMAT = re.compile(r"(?<![£\d,.])\d[\d,]*\.\d{2,}(?!\d)|£-|£\d[\d,]*(?:\.\d(?!\d)|(?![\d,.]))|GBP")
@@ -48,6 +49,22 @@ def test_no_template_makes_money_by_hand():
     assert not wrong, "Use {{ amount|money }} for money:\n" + "\n".join(wrong)
     stale = [p for p, _ in SET_ASIDE if p.endswith(".html") and p not in found.values()]
     assert not stale, f"Fixed: take {stale} out of SET_ASIDE"
+
+
+@pytest.mark.parametrize(
+    ("line", "made_by_hand"),
+    [
+        ("£{{ row.paid|intcomma }}", True),
+        ("(£{{ next.tranche.rate }} per head)", True),
+        ("GBP {{ totals.shares_paid }}", True),
+        ("{{ amount|floatformat:2 }}", True),
+        ("{{ row.paid|money }}", False),
+        ("{{ total_practices|intcomma }} practices", False),
+        ("{{ point.threshold|floatformat:0 }} minutes", False),
+    ],
+)
+def test_the_template_check_finds_money_made_by_hand(line, made_by_hand):
+    assert bool(HAND_MADE_MONEY.search(line)) is made_by_hand
 
 
 @pytest.mark.parametrize(
