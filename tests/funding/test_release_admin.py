@@ -46,7 +46,7 @@ def test_it_shows_how_the_amount_was_worked_out(client, people, releases):
 
     page = client.get(reverse("admin:funding_release_change", args=[release.pk])).content.decode()
 
-    assert "<strong>£0.50</strong> per head" in page and "<strong>105,000.000</strong>" in page
+    assert "<strong>£0.50</strong> per head" in page and "<strong>105,000</strong> registered" in page
     assert 'id="release-lines"' in page and page.count("£30,000.00") == 1 and "£22,500.00" in page
     assert "01/01/2018" in page
     assert 'value="Approve"' in page
