@@ -158,6 +158,9 @@ def test_it_loads_demo_governance_that_holds_together(demo_data):
 
     assert LocalityVehicle.objects.count() == 6
     assert LocalityVehicle.objects.filter(kind="formal").exclude(legal_name="").count() >= 1
+    # Every vehicle has a payee record, so its schedules and remittance advice name how it is paid.
+    assert not LocalityVehicle.objects.filter(supplier_number="").exists()
+    assert not LocalityVehicle.objects.filter(bank_reference="").exists()
     assert len(opted_out) == 1 and opted_out[0].opt_out_reason
     for sub_locality in SubLocality.objects.all():
         assert sub_locality.memberships.exists()
