@@ -177,8 +177,9 @@ def plan_as_evidence(
     pending: frozenset = frozenset(),
 ) -> Plan:
     """The LTS demo's step for item 1.7 or 2.4, made on the locality's plan (its evidence): the plan is made with
-    its demo timetable, its declarations and then the plan submitted by the lead, and accepted or returned by the
-    reviewer (step "submit", "accept" or "return") with the declarations not `pending`; the item follows the plan.
+    its demo timetable (if it has one), its declarations and then the plan submitted by the lead, and accepted or
+    returned by the reviewer (step "submit", "accept" or "return") with the declarations not `pending`; the item
+    follows the plan.
     on_days: the days it is submitted and reviewed (none: today)."""
     from .transitions import plan_accept, plan_return, plan_submit
 
@@ -190,14 +191,12 @@ def plan_as_evidence(
         if rows and not plan.sessions.exists():
             _sessions(plan, rows, lead)
     with _clock(submitted, 10):
-        if rows:  # a demo plan in full: its declarations are submitted first
-            _declarations_submit(plan, lead)
+        _declarations_submit(plan, lead)  # every declaration before the plan (the transition insists: IA.md)
         plan = plan_submit(plan, actor=lead)
     if step not in ("accept", "return"):
         return plan
     with _clock(reviewed, 14):
-        if rows:
-            _declarations_accept(plan, reviewer, pending)
+        _declarations_accept(plan, reviewer, pending)
         if step == "accept":
             plan = plan_accept(plan, actor=reviewer)
         else:

@@ -61,14 +61,22 @@ def can_edit_plan(user, plan: Plan) -> Answer:
 
 
 def can_submit_plan(user, plan: Plan) -> Answer:
-    return can_edit_plan(user, plan)
+    """The lead may submit a draft or returned plan once every declaration is submitted (IA.md)."""
+    allowed, why = can_edit_plan(user, plan)
+    if not allowed:
+        return allowed, why
+    missing = declarations_missing(plan)
+    if missing:
+        return False, declarations_missing_words(missing)
+    return True, ""
 
 
 def declarations_missing(plan: Plan) -> list[str]:
-    """The declarations not yet submitted (draft or returned), by name: a plan is submitted only with all of them
-    at least submitted (the paper's requirements are the declarations: IA.md)."""
+    """The declarations not yet submitted (missing, draft or returned), by name: a plan is submitted only with all of
+    them at least submitted (the paper's requirements are the declarations: IA.md)."""
     ready = {DeclarationStatus.SUBMITTED, DeclarationStatus.ACCEPTED}
-    return [d.get_kind_display() for d in plan.declarations.all() if d.status not in ready]
+    status = {d.kind: d.status for d in plan.declarations.all()}
+    return [kind.label for kind in DeclarationKind if status.get(kind) not in ready]
 
 
 def declarations_missing_words(missing: list[str]) -> str:

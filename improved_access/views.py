@@ -191,7 +191,7 @@ def plan(request: HttpRequest, code: str, phase: int) -> HttpResponse:
                 return redirect(request.path)
             elif action == "submit":
                 missing = permissions.declarations_missing(the_plan)
-                if missing:
+                if missing:  # the transition refuses it too: said here as a message beside the declarations
                     messages.error(request, permissions.declarations_missing_words(missing))
                     return redirect(request.path)
                 transitions.plan_submit(the_plan, actor=user)

@@ -65,8 +65,16 @@ from funding.release_transitions import (
     release_withdraw,
 )
 from funding.transitions import TransitionNotAllowed, evidence_accept, evidence_return, evidence_submit
-from improved_access.models import Plan, PlanStatus
-from improved_access.transitions import IATransitionNotAllowed, plan_accept, plan_return, plan_submit
+from improved_access.editing import plan_ensure
+from improved_access.models import DeclarationStatus, PlanStatus
+from improved_access.transitions import (
+    IATransitionNotAllowed,
+    declaration_accept,
+    declaration_submit,
+    plan_accept,
+    plan_return,
+    plan_submit,
+)
 from localities.governance import GovernanceNotAllowed, membership_add, membership_end, membership_opt_out
 from localities.importing.run import practice_data_import
 from localities.models import ListSizeSnapshot, LocalityMembership
@@ -258,14 +266,13 @@ class LedgerMachine(RuleBasedStateMachine):
     def plan_reviewed(self, data, phase, accept):
         side = data.draw(st.integers(min_value=0, max_value=1), label="locality")
         locality, lead = self.world.localities[side], self.world.leads[side]
-        starts = datetime.date(2018, 4, 1) if phase == 1 else datetime.date(2018, 7, 1)
-        plan, _ = Plan.objects.get_or_create(locality=locality, phase=phase, defaults={"starts_on": starts})
+        plan = plan_ensure(locality, phase, actor=lead)
         if plan.status in (PlanStatus.DRAFT, PlanStatus.RETURNED):
-            self.attempt(plan_submit, plan, actor=lead)
+            self.submit_plan(plan, lead)
             return
         reviewer = data.draw(st.sampled_from(self.world.commissioners), label="reviewer")
         if accept:
-            self.attempt(plan_accept, plan, actor=reviewer)
+            self.accept_plan(plan, reviewer)
         else:
             self.attempt(plan_return, plan, actor=reviewer, reason="Add the same-day sessions.")
 
@@ -281,10 +288,21 @@ class LedgerMachine(RuleBasedStateMachine):
                 evidence = Evidence.objects.filter(locality=locality, item=item).first()
                 if evidence is not None:
                     self.attempt(evidence_accept, evidence, actor=reviewer)
-        for phase, starts in ((1, datetime.date(2018, 4, 1)), (2, datetime.date(2018, 7, 1))):
-            plan, _ = Plan.objects.get_or_create(locality=locality, phase=phase, defaults={"starts_on": starts})
-            self.attempt(plan_submit, plan, actor=lead)
-            self.attempt(plan_accept, plan, actor=reviewer)
+        for phase in (1, 2):
+            plan = plan_ensure(locality, phase, actor=lead)
+            self.submit_plan(plan, lead)
+            self.accept_plan(plan, reviewer)
+
+    def submit_plan(self, plan, lead):
+        """The lead submits the plan's declarations, then the plan (the transition refuses it before them)."""
+        for declaration in plan.declarations.filter(status__in=[DeclarationStatus.DRAFT, DeclarationStatus.RETURNED]):
+            self.attempt(declaration_submit, declaration, actor=lead, evidence="On every practice's website.")
+        self.attempt(plan_submit, plan, actor=lead)
+
+    def accept_plan(self, plan, reviewer):
+        for declaration in plan.declarations.filter(status=DeclarationStatus.SUBMITTED):
+            self.attempt(declaration_accept, declaration, actor=reviewer)
+        self.attempt(plan_accept, plan, actor=reviewer)
 
     # --- money
 

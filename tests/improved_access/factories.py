@@ -82,6 +82,25 @@ def declare_all(plan, accepted: bool = True):
     return [DeclarationFactory(plan=plan, kind=kind, accepted=accepted) for kind in DeclarationKind]
 
 
+def submit_declarations(plan, lead):
+    """The lead submits each of the plan's draft or returned declarations through its transition."""
+    from improved_access.transitions import declaration_submit
+
+    for declaration in plan.declarations.all():
+        if declaration.status in (DeclarationStatus.DRAFT, DeclarationStatus.RETURNED):
+            declaration_submit(declaration, actor=lead, evidence="Shown on every practice's website.")
+    return plan
+
+
+def submit_all(plan):
+    """Every declaration of the plan submitted and waiting for review: what a plan needs before it is submitted."""
+    submitted = timezone.make_aware(datetime.datetime(2018, 3, 19, 12))
+    return [
+        DeclarationFactory(plan=plan, kind=kind, status=DeclarationStatus.SUBMITTED, submitted_at=submitted)
+        for kind in DeclarationKind
+    ]
+
+
 MARCH_20 = datetime.datetime(2018, 3, 20, 12, tzinfo=datetime.UTC)
 
 

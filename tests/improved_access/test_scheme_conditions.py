@@ -27,7 +27,7 @@ from onecare.accounts.roles import Role
 from tests.localities.factories import LocalityFactory
 from tests.onecare.factories import UserFactory
 
-from .factories import MARCH_20, PlanFactory, SessionFactory, declare_all, week
+from .factories import MARCH_20, PlanFactory, SessionFactory, declare_all, submit_declarations, week
 
 Q1, Q2, Q3, Q4 = Quarter(2018, 1), Quarter(2018, 2), Quarter(2018, 3), Quarter(2018, 4)
 APRIL_2 = datetime.date(2018, 4, 2)
@@ -198,7 +198,7 @@ def test_the_plan_is_the_evidence_for_items_1_7_and_2_4_with_one_review(client, 
     checklist()
     lead = UserFactory(role=Role.LOCALITY_LEAD, locality=locality)
     commissioner = UserFactory(role=Role.COMMISSIONER, commissioner=bnssg)
-    plan = plan_ensure(locality, 1, actor=lead)
+    plan = submit_declarations(plan_ensure(locality, 1, actor=lead), lead)
 
     plan = plan_submit(plan, actor=lead)
     evidence = Evidence.objects.get(locality=locality, item__number="1.7")
@@ -238,7 +238,7 @@ def test_the_plan_is_the_evidence_for_items_1_7_and_2_4_with_one_review(client, 
         "accepted",
     ]
 
-    second = plan_submit(plan_ensure(locality, 2, actor=lead), actor=lead)
+    second = plan_submit(submit_declarations(plan_ensure(locality, 2, actor=lead), lead), actor=lead)
     assert second.evidence.item.number == "2.4" and second.evidence.status == EvidenceStatus.SUBMITTED
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from improved_access.models import DeclarationStatus, PlanStatus
+from improved_access.models import Declaration, DeclarationKind, DeclarationStatus, Plan, PlanStatus
 from improved_access.transitions import (
     IATransitionNotAllowed,
     declaration_accept,
@@ -13,7 +13,7 @@ from improved_access.transitions import (
 from onecare.accounts.roles import Role
 from tests.onecare.factories import UserFactory
 
-from .factories import DeclarationFactory, PlanFactory
+from .factories import DeclarationFactory, PlanFactory, submit_all
 
 
 @pytest.fixture
@@ -76,8 +76,24 @@ def test_it_returns_a_declaration_with_a_reason(locality, people):
     assert declaration.status == DeclarationStatus.SUBMITTED and declaration.return_reason == ""
 
 
+def test_it_submits_a_plan_only_with_every_declaration_submitted(locality, people):
+    plan = PlanFactory(locality=locality)
+    submit_all(plan)
+    Declaration.objects.filter(plan=plan, kind=DeclarationKind.DIGITAL).delete()
+    with pytest.raises(IATransitionNotAllowed, match=r"Submit every declaration before the plan: 1 of 7"):
+        plan_submit(plan, actor=people["lead"])
+    DeclarationFactory(plan=plan, kind=DeclarationKind.DIGITAL)  # a draft is not enough either
+    with pytest.raises(IATransitionNotAllowed, match=r"1 of 7 not yet submitted"):
+        plan_submit(plan, actor=people["lead"])
+    assert Plan.objects.get(pk=plan.pk).status == PlanStatus.DRAFT
+    Declaration.objects.filter(plan=plan, kind=DeclarationKind.DIGITAL).update(status=DeclarationStatus.SUBMITTED)
+    assert plan_submit(plan, actor=people["lead"]).status == PlanStatus.SUBMITTED
+
+
 def test_it_submits_accepts_and_returns_a_plan(locality, people):
-    plan = plan_submit(PlanFactory(locality=locality), actor=people["lead"])
+    plan = PlanFactory(locality=locality)
+    submit_all(plan)
+    plan = plan_submit(plan, actor=people["lead"])
     assert plan.status == PlanStatus.SUBMITTED
     assert plan_submit(plan, actor=people["lead"]).history.count() == 2  # the repeat changes nothing
     with pytest.raises(IATransitionNotAllowed, match="locality's leads"):
