@@ -2,6 +2,8 @@
 
 Releases are read-only forms: every change of state goes through funding.release_transitions, from
 the buttons on a release's page or the bulk actions (each with a confirmation page: count and total).
+The steps, and what a release waits for in words, are funding.release_actions', as on the portal's
+release page (funding.views_releases), which each release's page here links to.
 """
 
 from decimal import Decimal
@@ -14,31 +16,26 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from onecare.accounts.admin_base import AuditedAdmin, ByCondition, ByLocality, ScopedAdmin, admin_localities
+from onecare.formats import money, patients, source_kinds
 from onecare.pagecache import cached_page
 
-from . import permissions
 from .admin_rules import ProposeChanges
-from .models import Evidence, EvidenceStatus, MilestoneEvaluation, Release, ReleaseState, ReleaseTransition, Tranche
-from .release_transitions import (
-    ReleaseTransitionNotAllowed,
-    exception_needed,
-    release_approve,
-    release_authorise,
-    release_reject,
-    release_withdraw,
+from .models import MilestoneEvaluation, Release, ReleaseState, Tranche
+from .release_actions import (
+    STEPS,
+    above_limit,
+    offers,
+    reopen,
+    reopenable,
+    run_step,
+    what_happened,
+    what_remains,
 )
-from .release_workflow import RELEASE_STEPS, TAG_CLASS, delegated_limit, needs_second_approval
-from .transitions import TransitionNotAllowed, evidence_reopen
+from .release_page import RELATED, explained
+from .release_transitions import exception_needed
+from .release_workflow import RELEASE_STEPS, TAG_CLASS, delegated_limit
 
 ZERO = Decimal("0.00")
-
-# step name: (transition function, needs a reason, permission function)
-STEPS = {
-    "approve": (release_approve, False, permissions.can_approve_release),
-    "authorise": (release_authorise, False, permissions.can_authorise_release),
-    "reject": (release_reject, True, permissions.can_reject_release),
-    "withdraw": (release_withdraw, True, permissions.can_withdraw_release),
-}
 
 
 def totals(queryset) -> dict:
@@ -54,20 +51,6 @@ def totals(queryset) -> dict:
         if figures[f"{state.value}_count"]
     ]
     return {"count": figures["all_count"], "amount": figures["all_amount"], "by_state": by_state}
-
-
-def run_step(step: str, releases, *, actor, reason: str = "") -> tuple[list[Release], list[str]]:
-    """Make one transition for each release; what was done, and why the rest were not."""
-    function, needs_reason, _ = STEPS[step]
-    done, refused = [], []
-    for release in releases:
-        try:
-            # An approval takes a reason too: a late or under-minimum release needs one (release_approve says so).
-            kwargs = {"reason": reason} if needs_reason or step == "approve" else {}
-            done.append(function(release, actor=actor, **kwargs))
-        except ReleaseTransitionNotAllowed as error:
-            refused.append(f"{release.reference}: {error}")
-    return done, refused
 
 
 @admin.register(Tranche)
@@ -91,7 +74,7 @@ class TrancheAdmin(ProposeChanges, AuditedAdmin):
 @admin.register(Release)
 class ReleaseAdmin(AuditedAdmin):
     scope = ByLocality("locality")
-    list_display = ["reference", "locality", "tranche", "kind", "amount", "state", "proposed_at", "flags"]
+    list_display = ["reference", "locality", "tranche", "kind", "amount_shown", "state", "proposed_at", "flags"]
     list_per_page = 50  # a screenful to review; the totals above the list cover every page
     # Only the localities (and commissioners) with releases the user can see: England has 1,250 localities.
     list_filter = [
@@ -108,19 +91,20 @@ class ReleaseAdmin(AuditedAdmin):
     actions = ["approve_selected", "authorise_selected", "reject_selected"]
     change_list_template = "admin/funding/release/change_list.html"
     change_form_template = "admin/funding/release/change_form.html"
+    # Figures as people read them (onecare.formats): £81,753.00, 163,506 patients, sources in words.
     readonly_fields = [
         "locality",
         "tranche",
         "kind",
         "adjusts",
         "state",
-        "amount",
-        "rate",
+        "amount_shown",
+        "rate_shown",
         "basis",
-        "population",
+        "population_shown",
         "reference_date",
         "snapshot_date",
-        "snapshot_sources",
+        "sources_shown",
         "reason",
         "evaluation",
         "triggered_by",
@@ -136,7 +120,24 @@ class ReleaseAdmin(AuditedAdmin):
         "below_minimum",
         "below_minimum_because",
     ]
-    exclude = ["rule"]
+    # The rule is on the portal's page in words; the raw figures are shown formatted above (the *_shown fields).
+    exclude = ["rule", "amount", "rate", "population", "snapshot_sources"]
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_shown(self, obj):
+        return money(obj.amount)
+
+    @admin.display(description="Rate per head")
+    def rate_shown(self, obj):
+        return money(obj.rate)
+
+    @admin.display(description="Population")
+    def population_shown(self, obj):
+        return f"{patients(obj.population)} {obj.get_basis_display().lower()}"
+
+    @admin.display(description="List sizes from")
+    def sources_shown(self, obj):
+        return source_kinds(obj.snapshot_sources)
 
     @admin.display(description="Needs a reason to approve")
     def flags(self, obj):
@@ -161,28 +162,26 @@ class ReleaseAdmin(AuditedAdmin):
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        release = self.get_scoped_or_404(
-            request, object_id, self.get_queryset(request).select_related("locality__vehicle", "tranche", "evaluation")
-        )
-        steps = []
-        for name, (_, needs_reason, allowed) in STEPS.items():
-            ok, why = allowed(request.user, release)
-            needs_reason = needs_reason or (name == "approve" and release.needs_exception)
-            steps.append(
-                {"name": name, "label": RELEASE_STEPS[name].label, "ok": ok, "why": why, "reason": needs_reason}
-            )
+        release = self.get_scoped_or_404(request, object_id, self.get_queryset(request).select_related(*RELATED))
+        # The portal's steps and words (funding.release_actions, funding.release_page): refusals about the person,
+        # and otherwise where the release stands, rather than "a release that is approved cannot be approved".
+        details = explained(release)
+        allowed, refused = offers(request.user, release)
+        limit = delegated_limit()
         extra_context = {
             **(extra_context or {}),
+            **details,
             "release": release,
-            "lines": release.lines.select_related("practice").order_by("practice__code"),
-            "line_total": release.lines.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"],
-            "transitions": ReleaseTransition.objects.filter(release=release).select_related("actor"),
-            "steps": steps,
+            "transitions": details["history"],
+            "allowed": allowed,
+            "refused": refused,
+            "happened": what_happened(release, details["history"][-1] if details["history"] else None),
+            "remains": what_remains(release, limit),
             "tag_class": TAG_CLASS[release.state],
-            "limit": delegated_limit(),
-            "second_approval": needs_second_approval(release.amount),
+            "limit": limit,
+            "second_approval": above_limit(release, limit),
             "exception": exception_needed(release),
-            "reopen": self._reopenable(request.user, release),
+            "reopen": reopenable(request.user, release),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -196,37 +195,18 @@ class ReleaseAdmin(AuditedAdmin):
         ]
         return custom + super().get_urls()
 
-    @staticmethod
-    def _reopenable(user, release) -> list:
-        """A rejected release's accepted gate evidence the user may return to the locality to be put right."""
-        if release.state != ReleaseState.REJECTED or release.kind != "release":
-            return []
-        gate = Evidence.objects.filter(
-            locality_id=release.locality_id, item__tranches=release.tranche_id, status=EvidenceStatus.ACCEPTED
-        ).select_related("locality", "item")
-        return [evidence for evidence in gate if permissions.can_reopen(user, evidence)[0]]
-
     def reopen_view(self, request, object_id):
         """POST (the "reopen" step): return a rejected release's gate evidence to the locality to be put right (a
         reason), so that the evaluation proposes the tranche again once it is accepted again (funding/MONEY.md)."""
         release = self.get_scoped_or_404(request, object_id)
         reason = request.POST.get("reason", "").strip()
-        returned, refused = [], []
-        for evidence in self._reopenable(request.user, release) if reason else []:
-            try:
-                returned.append(evidence_reopen(evidence, actor=request.user, reason=reason).item.number)
-            except TransitionNotAllowed as error:
-                refused.append(f"{evidence.item.number}: {error}")
+        done, refused = reopen(request.user, release, reason) if reason else ("", [])
         if not reason:
             refused.append("Give the reason the evidence is being returned.")
         for message in refused:
             self.message_user(request, message, messages.ERROR)
-        if returned:
-            self.message_user(
-                request,
-                f"Evidence for {', '.join(returned)} returned to {release.locality} to be put right: once it is "
-                f"accepted again, {release.tranche.code} is proposed again.",
-            )
+        if done:
+            self.message_user(request, done)
         return HttpResponseRedirect(reverse("admin:funding_release_change", args=[release.pk]))
 
     def step_view(self, request, object_id, step):
@@ -244,7 +224,7 @@ class ReleaseAdmin(AuditedAdmin):
         return HttpResponseRedirect(reverse("admin:funding_release_change", args=[release.pk]))
 
     def _bulk(self, request, queryset, step: str):
-        _, needs_reason, _ = STEPS[step]
+        needs_reason = STEPS[step].needs_reason
         queryset = queryset.select_related("locality", "tranche")
         # Approving a late or under-minimum release needs a recorded reason: asked for only when one is selected.
         exceptions = step == "approve" and queryset.filter(Q(late=True) | Q(below_minimum=True)).exists()
@@ -257,7 +237,7 @@ class ReleaseAdmin(AuditedAdmin):
             if done:
                 amount = sum((r.amount for r in done), ZERO)
                 label = RELEASE_STEPS[step].target.label.lower()
-                self.message_user(request, f"{len(done)} releases {label}, £{amount:,} in all.")
+                self.message_user(request, f"{len(done)} releases {label}, {money(amount)} in all.")
             return None
         context = {
             **self.admin_site.each_context(request),

@@ -33,6 +33,12 @@ def _navigation(request: HttpRequest) -> dict:
         links.append(("Localities", reverse("localities:overview")))
     if user.has_role(Role.COMMISSIONER):
         links.append(("Review evidence", reverse("funding:review-queue")))
+    if user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER):
+        from funding.inbox import awaiting_count  # the funding app's count; accounts does not depend on it otherwise
+
+        # What waits for the person's approval or second approval: one query.
+        links.append((f"Approvals ({awaiting_count(user)})", reverse("funding:inbox")))
+    if user.has_role(Role.COMMISSIONER):
         links.append(("Improved Access", reverse("improved_access:overview")))
     if user.has_role(
         Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN, Role.PRACTICE_MANAGER, Role.LOCALITY_LEAD

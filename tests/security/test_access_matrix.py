@@ -11,8 +11,10 @@ to the portal's log-in; "own/other" the answers about the person's own locality 
 Pages reached before the second factor are covered in test_two_factor.py; here staff have passed it.
 """
 
+import datetime
 import os
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -21,7 +23,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
-from funding.models import PaymentRun
+from funding.models import MilestoneEvaluation, PaymentRun, Release, Tranche
 from onecare.accounts.roles import Role
 from tests.funding.remittance_data import world_paid_run
 from tests.security.conftest import login_verified
@@ -60,6 +62,9 @@ funding:review                          login     200/404      403     403     4
 funding:money                           login     200          200     200     200     200        200     200
 funding:file                            login     200/404      200/404 200/404 200/404 200        404     404
 funding:checklist                       login     200/404      200/404 200/404 200/404 200        404     404
+funding:inbox                           login     200          200     403     403     403        403     403
+funding:release                         login     200/404      200/404 200/404 200/404 200        404     404
+funding:release-step                    login     200/404      403/404 403/404 403/404 403        404     404
 funding:item                            login     200/404      200/404 200/404 200/404 200        404     404
 funding:runs                            login     200          200     403     403     403        403     403
 funding:run-create                      login     403          200     403     403     403        403     403
@@ -175,6 +180,32 @@ def world_run(world, side):
     return side.draft_run
 
 
+def world_release(world, side):
+    """A proposed release of the side's locality, made once (a tranche of its own: the remittance pages' paid run
+    has a T1 of each locality), that the world's commissioner may approve."""
+    if not hasattr(side, "release"):
+        tranche, _ = Tranche.objects.get_or_create(
+            scheme=side.item.phase.scheme,
+            code="M1",
+            defaults={"name": "Matrix tranche", "rate": Decimal("0.50"), "reference_date": datetime.date(2018, 1, 1)},
+        )
+        side.release = Release.objects.create(
+            locality=side.locality,
+            tranche=tranche,
+            rule={"tranche": "M1", "scheme": "lts", "gate_evidence": []},
+            rate=tranche.rate,
+            basis="registered",
+            population=Decimal(105_000),
+            reference_date=tranche.reference_date,
+            amount=Decimal("52500.00"),
+            evaluation=MilestoneEvaluation.objects.create(
+                at=datetime.date(2018, 6, 1), started_at=timezone.now(), trigger="access matrix"
+            ),
+            proposed_at=timezone.now(),
+        )
+    return side.release
+
+
 # How to fill each pattern's parameters about one side (own or other); None: not about a locality.
 KWARGS: dict[str, Callable] = {
     "localities:representative-end": lambda w, s: {"code": s.locality.code, "pk": s.representative.pk},
@@ -192,6 +223,8 @@ KWARGS: dict[str, Callable] = {
     "funding:remittance": lambda w, s: {"run_pk": world_paid_run(s).pk, "code": s.locality.code},
     "funding:remittance-pdf": lambda w, s: {"run_pk": world_paid_run(s).pk, "code": s.locality.code},
     "funding:practice-money": lambda w, s: {"pk": s.practice.pk},
+    "funding:release": lambda w, s: {"pk": world_release(w, s).pk},
+    "funding:release-step": lambda w, s: {"pk": world_release(w, s).pk, "step": "approve"},
     "ballots:detail": lambda w, s: {"pk": w.ballot.pk},
     "ballots:record": lambda w, s: {"pk": w.ballot.pk},
     "ballots:results": lambda w, s: {"pk": w.ballot.pk},
@@ -231,7 +264,13 @@ def answer(client, url: str) -> str:
 def is_about_a_locality(pattern: Pattern) -> bool:
     if pattern.name in ("funding:run", "funding:run-step", "funding:run-export"):
         return True  # a payment run of the person's own CCG, and another's
-    return "code" in pattern.params or pattern.name in ("funding:review", "funding:file", "funding:practice-money")
+    return "code" in pattern.params or pattern.name in (
+        "funding:review",
+        "funding:file",
+        "funding:practice-money",
+        "funding:release",
+        "funding:release-step",
+    )
 
 
 def answers_about(client, pattern: Pattern, world) -> str:
