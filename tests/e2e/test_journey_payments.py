@@ -5,14 +5,16 @@ returns one submission with a reason and accepts another. The acceptance queues 
 evaluation on commit; tests run Celery eagerly (CELERY_TASK_ALWAYS_EAGER in settings/test.py), so
 the evaluation runs in the live server as soon as the acceptance commits and proposes South
 Bristol's tranche: £0.50 x 105,000 patients = £52,500.00, above the default £50,000 delegated
-limit, so it needs a second approval. A different commissioner (of the merged BNSSG CCG: the first
-one triggered the evaluation and accepted the gate evidence, so may not approve it) approves it on
-the release's admin page. A finance approver authorises it with the changelist's bulk action and its
-confirmation page, creates a payment run, adds the release to it with the "add to payment run"
-action, exports the CSV schedule, locks the run and marks it paid. The practice manager then signs
-in and sees the money paid on their locality page.
+limit, so it needs a second approval. Everything after is in the portal, each step through its
+confirmation page. A different commissioner (of the merged BNSSG CCG: the first one triggered the
+evaluation and accepted the gate evidence, so may not approve it) follows the header's "Approvals (1)"
+to the inbox and approves the release on its page, which explains the amount (rate x population, the
+per-practice lines, the gate evidence). A finance approver gives the second approval the same way,
+creates a payment run for a pay date, adds the release, downloads the CSV schedule, locks the run and
+marks it paid. The practice manager then signs in and sees the money paid on their locality page,
+opens the run's remittance advice, and sees their practice's share with the day it was paid.
 
-Portal pages are screenshotted and scanned with axe-core; admin pages are screenshotted only.
+Every page of the journey is screenshotted and scanned with axe-core.
 """
 
 import datetime
@@ -158,94 +160,102 @@ def test_journey_payments(journey, scene):
     journey.sign_out()
     journey.scan("signed out")
 
-    # 4. Another commissioner approves the proposed release on its admin page.
-    change = f"/admin/funding/release/{release.pk}/change/"
-    journey.sign_in(approver.username, PASSWORD, next_path=change, security_code=demo_token())
-    page.wait_for_url(f"**{change}")
-    assert "£52,500.00" in page.locator("#release-calculation").inner_text()
-    assert "a finance approver must authorise" in page.content()
-    journey.screenshot("release proposed")
-    page.locator("input[name=_approve]").click()
-    page.wait_for_load_state()
-    assert f"{release.reference} is now approved." in page.locator(".messagelist").inner_text()
+    # 4. Another commissioner finds it in the approvals inbox (the header says how many wait) and approves it on the
+    #    release's page, which explains the amount, with a confirmation page.
+    journey.sign_in(approver.username, PASSWORD, security_code=demo_token())
+    page.get_by_role("link", name="Approvals (1)").click()
+    page.wait_for_url("**/funding/approvals/")
+    assert release.reference in page.locator("#inbox").inner_text()
+    journey.visit("approvals inbox")
+    page.locator("#inbox").get_by_role("link", name=release.reference, exact=True).click()
+    page.wait_for_url(f"**/funding/releases/{release.pk}/")
+    calculation = page.locator("#release-calculation").inner_text()
+    assert "£0.50 per head" in calculation and "105,000" in calculation and "£52,500.00" in calculation
+    lines = page.locator("#release-lines").inner_text()
+    assert "£30,000.00" in lines and "£22,500.00" in lines  # 60,000 and 45,000 patients at £0.50
+    assert accepted.item.title in page.locator("#release-gate").inner_text()
+    journey.visit("release proposed")
+    page.locator("#release-actions").get_by_role("button", name="Approve").click()
+    page.wait_for_url(f"**/funding/releases/{release.pk}/approve/")
+    assert "£52,500.00" in page.locator("#confirm-summary").inner_text()
+    journey.visit("approve confirmation")
+    page.get_by_role("button", name="Confirm approval").click()
+    page.wait_for_url(f"**/funding/releases/{release.pk}/")
     release.refresh_from_db()
     assert (release.state, release.approved_by, release.authorised_by) == (ReleaseState.APPROVED, approver, None)
-    journey.screenshot("release approved")
+    assert "second approval" in page.locator("#release-standing").inner_text()
+    journey.visit("release approved")
     journey.sign_out()
 
-    # 5. Finance authorises it (second approval) with the bulk action and its confirmation page.
-    changelist = "/admin/funding/release/"
-    approved = changelist + "?state__exact=approved"
-    journey.sign_in(finance.username, PASSWORD, next_path=approved, security_code=demo_token())
-    page.wait_for_url(f"**{approved}")
-    page.check(f"input[name=_selected_action][value='{release.pk}']")
-    page.select_option("select[name=action]", "authorise_selected")
-    page.locator("button[name=index]").click()
-    page.wait_for_load_state()
-    summary = page.locator("#confirm-summary").inner_text()
-    assert "1 release" in summary and "£52,500.00" in summary
-    journey.screenshot("authorise confirmation")
-    page.locator("input[type=submit][value^='Yes']").click()
-    page.wait_for_load_state()
-    assert "1 releases authorised, £52,500.00 in all." in page.locator(".messagelist").inner_text()
+    # 5. Finance gives the second approval from its inbox, through the release page and its confirmation.
+    journey.sign_in(finance.username, PASSWORD, security_code=demo_token())
+    page.get_by_role("link", name="Approvals (1)").click()
+    page.wait_for_url("**/funding/approvals/")
+    page.locator("#inbox").get_by_role("link", name=release.reference, exact=True).click()
+    page.wait_for_url(f"**/funding/releases/{release.pk}/")
+    page.locator("#release-actions").get_by_role("button", name="Give second approval").click()
+    page.wait_for_url(f"**/funding/releases/{release.pk}/authorise/")
+    journey.visit("second approval confirmation")
+    page.get_by_role("button", name="Confirm second approval").click()
+    page.wait_for_url(f"**/funding/releases/{release.pk}/")
     release.refresh_from_db()
     assert (release.state, release.authorised_by) == (ReleaseState.AUTHORISED, finance)
 
-    # 6. Finance creates a payment run and adds the authorised release to it.
-    page.goto(journey.base_url + "/admin/funding/paymentrun/add/")
-    page.select_option("#id_commissioner", str(scene.bnssg.pk))
-    page.fill("#id_name", "June 2018")
-    page.fill("#id_pay_date", "2018-06-29")
-    page.fill("#id_cost_centre", "LTS-CC1")
-    journey.screenshot("new payment run")
-    page.locator("input[name=_continue]").click()
-    page.wait_for_url("**/admin/funding/paymentrun/*/change/")
+    # 6. Finance creates a payment run for a pay date and adds the authorised release, confirming it.
+    page.get_by_role("link", name="Payment runs").first.click()
+    page.wait_for_url("**/funding/runs/")
+    journey.visit("payment runs")
+    page.get_by_role("button", name="Create a payment run").click()
+    page.wait_for_url("**/funding/runs/create/")
+    pay_date = datetime.date.today()
+    page.get_by_label("Name").fill("June 2018")
+    page.get_by_label("Day").fill(str(pay_date.day))
+    page.get_by_label("Month").fill(str(pay_date.month))
+    page.get_by_label("Year").fill(str(pay_date.year))
+    page.get_by_label("Cost centre").fill("LTS-CC1")
+    journey.visit("new payment run")
+    page.get_by_role("button", name="Create the payment run").click()
+    page.wait_for_url("**/funding/runs/*/")
     run = PaymentRun.objects.get()
-    assert (run.state, run.created_by) == (PaymentRunState.DRAFT, finance)
-
-    page.goto(journey.base_url + changelist + "?state__exact=authorised")
-    page.check(f"input[name=_selected_action][value='{release.pk}']")
-    page.select_option("select[name=action]", "add_to_payment_run")
-    page.locator("button[name=index]").click()
-    page.wait_for_load_state()
-    assert "£52,500.00" in page.locator("#confirm-summary").inner_text()
-    page.select_option("#run", str(run.pk))
-    journey.screenshot("add to payment run")
-    page.locator("input[type=submit][value='Yes, add them']").click()
-    page.wait_for_load_state()
-    assert "1 releases added to" in page.locator(".messagelist").inner_text()
+    assert (run.state, run.created_by, run.pay_date) == (PaymentRunState.DRAFT, finance, pay_date)
+    page.get_by_label(f"Add {release.reference}").check()
+    page.get_by_role("button", name="Add the selected releases").click()
+    page.wait_for_url(f"**/funding/runs/{run.pk}/add/**")
+    journey.visit("add to payment run")
+    page.get_by_role("button", name="Add these releases").click()
+    page.wait_for_url(f"**/funding/runs/{run.pk}/")
     release.refresh_from_db()
     assert (release.state, release.payment_run) == (ReleaseState.SCHEDULED, run)
+    assert "£52,500.00" in page.locator("#run-releases").inner_text()
+    journey.visit("payment run draft")
 
-    # 7. Finance exports the schedule, locks the run and marks it paid.
-    page.goto(journey.base_url + f"/admin/funding/paymentrun/{run.pk}/change/")
-    assert "£52,500.00" in page.locator("#payment-run").inner_text()
-    journey.screenshot("payment run draft")
+    # 7. Finance exports the schedule, locks the run and marks it paid on the day the money left.
     with page.expect_download() as download:
-        page.locator("#payment-run").get_by_role("link", name="CSV").click()
-    assert download.value.suggested_filename == f"payment-run-{run.pk}.csv"
+        page.get_by_role("link", name="Schedule (CSV)").click()
     schedule = download.value.path().read_text(encoding="utf-8")
-    lines = schedule.splitlines()
-    assert lines[0].startswith("Locality,")
-    assert release.reference in schedule and "52500.00" in schedule and "LTS-CC1" in schedule
-    assert "South Bristol LLP" in schedule
-
-    page.locator("input[type=submit][value^='Lock the run']").click()
-    page.wait_for_load_state()
+    assert run.reference in schedule and release.reference in schedule and "52500.00" in schedule
+    assert "South Bristol LLP" in schedule and "LTS-CC1" in schedule
+    page.get_by_role("button", name="Lock the run").click()
+    page.wait_for_url(f"**/funding/runs/{run.pk}/lock/")
+    journey.visit("lock confirmation")
+    page.get_by_role("button", name="Lock the run").click()
+    page.wait_for_url(f"**/funding/runs/{run.pk}/")
     run.refresh_from_db()
     assert run.state == PaymentRunState.LOCKED
-    journey.screenshot("payment run locked")
-    page.locator("input[type=submit][value='Mark the run paid']").click()
-    page.wait_for_load_state()
+    page.get_by_role("button", name="Mark the run paid").click()
+    page.wait_for_url(f"**/funding/runs/{run.pk}/pay/")
+    journey.visit("mark paid confirmation")
+    page.get_by_role("button", name="Mark the run paid").click()
+    page.wait_for_url(f"**/funding/runs/{run.pk}/")
     run.refresh_from_db()
     release.refresh_from_db()
-    assert (run.state, run.paid_by) == (PaymentRunState.PAID, finance)
-    assert release.state == ReleaseState.PAID
-    assert "Paid" in page.locator("#payment-run").inner_text()
-    journey.screenshot("payment run paid")
+    assert (run.state, run.paid_by, run.paid_on) == (PaymentRunState.PAID, finance, datetime.date.today())
+    assert (release.state, release.paid_on) == (ReleaseState.PAID, datetime.date.today())
+    journey.visit("payment run paid")
     journey.sign_out()
 
-    # 8. The practice manager (no second factor) sees the money on their locality page.
+    # 8. The practice manager (no second factor) sees the money on their locality page, the remittance advice,
+    #    and their practice's share with the day it was paid.
     journey.sign_in(scene.manager.username, PASSWORD)
     page.wait_for_url(f"**/localities/{south_bristol.code}/")
     assert "Paid to South Bristol: £52,500.00" in page.locator("#money + p").inner_text()
@@ -253,6 +263,17 @@ def test_journey_payments(journey, scene):
     assert "T2a" in tranches.inner_text() and "£52,500.00" in tranches.inner_text()
     assert tranches.locator(".nhsuk-tag").first.inner_text() == "Paid"
     journey.visit("locality money paid")
+    page.get_by_role("link", name=f"Remittance advice {run.reference}").click()
+    page.wait_for_url(f"**/funding/remittances/{run.pk}/{south_bristol.code}/")
+    assert "£52,500.00" in page.locator("#remittance-total").inner_text()
+    assert release.reference in page.locator("#remittance-releases").inner_text()
+    journey.visit("remittance advice")
+    page.get_by_role("link", name="Our practice's money").first.click()
+    page.wait_for_url(f"**/funding/practices/{scene.manager.practice_id}/money/")
+    share = page.locator("main").inner_text()
+    assert release.reference in share and "£30,000.00" in share
+    assert f"{datetime.date.today():%-d %B %Y}" in share
+    journey.visit("practice money")
     assert Evidence.objects.get(pk=returned.pk).status == EvidenceStatus.RETURNED
 
     journey.assert_clean()
