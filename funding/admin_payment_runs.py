@@ -125,6 +125,7 @@ class PaymentRunAdmin(AuditedAdmin):
         extra_context = {
             **(extra_context or {}),
             "run": run,
+            "manage": can_manage_payment_run(request.user, run.commissioner)[0],
             "releases": releases,
             "totals": totals(run.releases.all()),
         }

@@ -43,7 +43,7 @@ def _navigation(request: HttpRequest) -> dict:
     if user.has_role(
         Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN, Role.PRACTICE_MANAGER, Role.LOCALITY_LEAD
     ):
-        links.append(("LTS money", reverse("funding:money")))
+        links.append(("Money", reverse("funding:money")))
     if user.has_role(Role.FINANCE_APPROVER):
         links.append(("Payment runs", reverse("funding:runs")))
     if user.has_role(Role.PRACTICE_MANAGER) and user.practice_id:

@@ -66,7 +66,7 @@ DATA_ADMIN_LINKS = [
     (
         "Funding",
         [
-            ("LTS money", "funding:money", "Money released and paid against the envelope"),
+            ("Money", "funding:money", "LTS and Improved Access money released and paid against the envelopes"),
             ("Evidence", "admin:funding_evidence_changelist", "Checklist evidence of every locality"),
             ("Releases", "admin:funding_release_changelist", "Tranche releases and adjustments"),
         ],

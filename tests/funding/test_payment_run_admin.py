@@ -34,7 +34,12 @@ def test_it_adds_releases_to_a_run_locks_exports_and_pays(client, people, bnssg,
     xlsx = client.get(reverse("admin:funding_paymentrun_export", args=[run.pk, "xlsx"]))
     assert xlsx.content[:2] == b"PK"
 
+    # Locking and marking paid are offered through the portal's confirmation pages (the paid date asked for there).
+    assert reverse("funding:run-step", args=[run.pk, "lock"]) in page
     client.post(reverse("admin:funding_paymentrun_step", args=[run.pk, "lock"]))
+    page = client.get(reverse("admin:funding_paymentrun_change", args=[run.pk])).content.decode()
+    assert reverse("funding:run-step", args=[run.pk, "pay"]) in page
+    assert reverse("funding:run-step", args=[run.pk, "lock"]) not in page
     client.post(reverse("admin:funding_paymentrun_step", args=[run.pk, "pay"]))
     run.refresh_from_db()
     assert run.state == PaymentRunState.PAID
