@@ -22,7 +22,6 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -83,19 +82,6 @@ def by_reference(words: str, run: PaymentRun) -> str:
 
 def long_date(day) -> str:
     return f"{day.day} {day:%B %Y}" if day else "a day not recorded"
-
-
-def release_url(pk: int) -> str | None:
-    """The release's portal page, once the release pages exist; until then the reference is shown unlinked."""
-    try:
-        return reverse("funding:release", args=[pk])
-    except NoReverseMatch:
-        return None
-
-
-def with_links(rows: list[dict]) -> list[dict]:
-    linked = release_url(0) is not None
-    return [{**row, "url": release_url(row["release_id"]) if linked else None} for row in rows]
 
 
 def breakdown_of_schedule(schedule) -> list[dict]:
@@ -204,9 +190,9 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "manage": manage,
             "schedule": schedule,
-            "lines": with_links(schedule.lines),
+            "lines": schedule.lines,
             "parts": breakdown_of_schedule(schedule),
-            "candidates": [{"release": r, "url": release_url(r.pk)} for r in candidates],
+            "candidates": [{"release": r} for r in candidates],
             "candidates_total": sum((r.amount for r in candidates), ZERO),
             "state_tag": STATE_TAGS[run.state],
         },
@@ -313,7 +299,7 @@ def run_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             "error": error,
             "blocked": bool(blocked),
             "none_chosen": none_chosen if nothing_chosen else "",
-            "releases": [{"release": r, "url": release_url(r.pk)} for r in releases],
+            "releases": [{"release": r} for r in releases],
             "releases_total": sum((r.amount for r in releases), ZERO),
             "schedule": schedule,
             "form": form,

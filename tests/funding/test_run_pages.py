@@ -82,8 +82,11 @@ def test_finance_walks_a_run_from_creation_to_paid(client, people, authorised):
     done = client.post(step(run, "add"), {"release": ids})
     assert done.url == reverse("funding:run", args=[run.pk])
     assert run.releases.filter(state=ReleaseState.SCHEDULED).count() == 2
-    page = text(client.get(done.url))
+    response = client.get(done.url)
+    page = text(response)
     assert "£105,000.00" in page and "South Bristol Health Ltd" in page and "SUP-0042" in page
+    for release in authorised:  # each reference leads to the release's page
+        assert f'href="{reverse("funding:release", args=[release.pk])}"' in response.content.decode()
 
     assert "Locking makes the schedule final" in text(client.get(step(run, "lock")))
     client.post(step(run, "lock"))
