@@ -5,7 +5,7 @@ The PostgreSQL trigger on funding_paymentrun now also refuses a change of the su
 a run is locked (migration 0003's function, replaced; its reverse puts that one back). Lines frozen before this
 migration get the new columns from the data as it stands (the best record there is: the reference is the
 commissioner's code and the run's number, the breakdown the release's own lines, written once), with the
-write-once trigger held off for that update only.
+write-once trigger held off for that update only. Runs made before it have no subjective code (blank, not a guess).
 """
 
 from django.db import migrations, models
@@ -114,6 +114,7 @@ def restore_run_trigger(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("funding", "0005_tranche_windows_order_minimum"),
+        ("localities", "0007_vehicle_payee_record"),  # the backfill reads the vehicles' payee records
     ]
 
     operations = [
@@ -127,9 +128,10 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="historicalpaymentrun",
             name="subjective_code",
+            # Runs made before this migration were charged to no code the portal knows: blank, never a guess.
             field=models.CharField(
                 blank=True,
-                default=funding.models.payment_runs.default_subjective_code,
+                default="",
                 help_text="The finance ledger's expenditure code the payments are charged to.",
                 max_length=20,
             ),
@@ -144,9 +146,10 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="paymentrun",
             name="subjective_code",
+            # Runs made before this migration were charged to no code the portal knows: blank, never a guess.
             field=models.CharField(
                 blank=True,
-                default=funding.models.payment_runs.default_subjective_code,
+                default="",
                 help_text="The finance ledger's expenditure code the payments are charged to.",
                 max_length=20,
             ),
@@ -183,4 +186,25 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
         migrations.RunPython(replace_run_trigger, restore_run_trigger),
+        # New runs take the configured code (FUNDING_SUBJECTIVE_CODE) by default; existing rows keep their blank.
+        migrations.AlterField(
+            model_name="historicalpaymentrun",
+            name="subjective_code",
+            field=models.CharField(
+                blank=True,
+                default=funding.models.payment_runs.default_subjective_code,
+                help_text="The finance ledger's expenditure code the payments are charged to.",
+                max_length=20,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="paymentrun",
+            name="subjective_code",
+            field=models.CharField(
+                blank=True,
+                default=funding.models.payment_runs.default_subjective_code,
+                help_text="The finance ledger's expenditure code the payments are charged to.",
+                max_length=20,
+            ),
+        ),
     ]

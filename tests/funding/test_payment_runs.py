@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from funding.evaluation import evaluate_milestones
-from funding.models import PaymentRunState, ReleaseState, ReleaseTransition
+from funding.models import PaymentRun, PaymentRunState, ReleaseState, ReleaseTransition
 from funding.payment_runs import (
     PaymentRunNotAllowed,
     payment_run_add,
@@ -133,7 +133,6 @@ def test_it_creates_a_run_with_a_pay_date_and_the_default_subjective_code(people
 def test_the_database_keeps_a_locked_runs_pay_date_and_subjective_code(authorised, run, people):
     from django.db import IntegrityError, transaction
 
-    from funding.models import PaymentRun
 
     payment_run_add(run, authorised, actor=people.finance)
     payment_run_lock(run, actor=people.finance)
@@ -166,7 +165,19 @@ def test_the_migration_gives_lines_locked_before_it_their_new_columns(lts_rules,
 
     lines = list(ScheduleLine.objects.filter(payment_run=run))
     assert {line.run_reference for line in lines} == {run.reference}
+    # A run made before the subjective code existed was charged to no code the portal knows: blank, not a guess.
+    assert PaymentRun.objects.get(pk=run.pk).subjective_code == ""
+    assert {line.subjective_code for line in lines} == {""}
     assert all(sum(Decimal(part["amount"]) for part in line.breakdown) == line.amount for line in lines)
     assert all(len(line.breakdown) == 2 for line in lines)
     with pytest.raises(IntegrityError, match="written once"):
         ScheduleLine.objects.filter(payment_run=run).update(payee="Someone else")
+
+
+def test_the_schedule_backfill_runs_after_the_payee_record_exists():
+    """Migration 0006 reads each vehicle's supplier number and bank reference: it must come after they are added."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    plan = MigrationLoader(connection).graph.forwards_plan(("funding", "0006_payment_run_pay_date_schedule_payee"))
+    assert ("localities", "0007_vehicle_payee_record") in plan
