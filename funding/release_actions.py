@@ -185,8 +185,8 @@ def what_happened(release: Release, last: ReleaseTransition | None = None) -> st
     if state == ReleaseState.AUTHORISED:
         return f"{authorised}."
     if state == ReleaseState.SCHEDULED:
-        return f"{authorised}. In payment run {release.payment_run_id}."
-    return f"Paid on {day(release.paid_on)} in payment run {release.payment_run_id}."
+        return f"{authorised}. In payment run {release.payment_run.reference}."
+    return f"Paid on {day(release.paid_on)} in payment run {release.payment_run.reference}."
 
 
 def what_remains(release: Release, limit: Decimal) -> str:

@@ -28,6 +28,7 @@ RELATED = [
     "authorised_by",
     "rule_proposed_by",
     "rule_approved_by",
+    "payment_run__commissioner",
 ]
 
 

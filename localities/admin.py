@@ -11,6 +11,7 @@ from onecare.accounts.admin_base import (
     ScopedStackedInline,
     ScopedTabularInline,
 )
+from onecare.accounts.roles import Role
 from onecare.accounts.scoping import today
 from onecare.formats import patients
 
@@ -98,23 +99,35 @@ class ListSizeSnapshotAdmin(AuditedAdmin):
 
 
 # The vehicle's form in the admin: its governance, and the payee record finance pays it by (supplier number and
-# bank reference, carried by the payment schedules and remittance advice). Commissioners and data admins keep it;
-# finance approvers read it here and on the payment runs. The governance pages leave it out: the locality's lead
-# records how the locality works, never where its money is paid.
+# bank reference, carried by the payment schedules and remittance advice). Data admins keep the payee record, as they
+# keep the other reference data; commissioners, who approve the locality's releases, and finance approvers, who pay
+# them, read it here and on the payment runs (nobody who moves the money also says where it goes). The governance
+# pages leave it out: the locality's lead records how the locality works, never where its money is paid.
+PAYEE_FIELDS = ["supplier_number", "bank_reference"]
 VEHICLE_FIELDSETS = [
     (None, {"fields": ["kind", "legal_name", "pre_existing", "established_on"]}),
     ("Governance", {"fields": ["decision_rules", "ratification_rules", "governance_notes"]}),
     (
         "Payee record",
         {
-            "fields": ["supplier_number", "bank_reference"],
+            "fields": PAYEE_FIELDS,
             "description": "How finance pays the vehicle: payment schedules and remittance advice carry these.",
         },
     ),
 ]
 
 
-class VehicleInline(ScopedStackedInline):
+class PayeeKeptByDataAdmins:
+    """The payee record is read-only but to data admins (and superusers)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser or request.user.has_role(Role.DATA_ADMIN):
+            return readonly
+        return readonly + [field for field in PAYEE_FIELDS if field not in readonly]
+
+
+class VehicleInline(PayeeKeptByDataAdmins, ScopedStackedInline):
     model = LocalityVehicle
     extra = 0
     fieldsets = VEHICLE_FIELDSETS
@@ -157,7 +170,7 @@ class LocalityAdmin(ScopedToLocalityAdmin):
 
 
 @admin.register(LocalityVehicle)
-class LocalityVehicleAdmin(ScopedToLocalityAdmin):
+class LocalityVehicleAdmin(PayeeKeptByDataAdmins, ScopedToLocalityAdmin):
     list_display = ["__str__", "locality", "kind", "pre_existing", "established_on", "supplier_number"]
     fieldsets = [(None, {"fields": ["locality"]}), *VEHICLE_FIELDSETS]
     list_filter = ["kind", "pre_existing"]

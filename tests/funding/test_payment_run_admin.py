@@ -94,13 +94,19 @@ def test_the_vehicle_admin_keeps_the_payee_record(client, people):
     assert "Payee record" in page and "SUP-1" in page
     assert client.post(url, {"supplier_number": "SUP-2"}).status_code == 403  # finance reads it
 
-    client.force_login(people.commissioner)
     form = {
         "locality": people.south_bristol.pk,
         "kind": "informal",
         "supplier_number": "SUP-2",
         "bank_reference": "LTS SBRIS",
     }
+    # A commissioner approves the locality's releases: they keep its governance but not where its money is paid.
+    client.force_login(people.commissioner)
+    assert client.post(url, {**form, "governance_notes": "Reviewed."}).status_code == 302
+    vehicle = LocalityVehicle.objects.get(pk=vehicle.pk)
+    assert (vehicle.governance_notes, vehicle.supplier_number, vehicle.bank_reference) == ("Reviewed.", "SUP-1", "")
+
+    client.force_login(people.data_admin)  # the data admins keep the payee record
     assert client.post(url, form).status_code == 302
     vehicle = LocalityVehicle.objects.get(pk=vehicle.pk)
     assert (vehicle.supplier_number, vehicle.bank_reference) == ("SUP-2", "LTS SBRIS")

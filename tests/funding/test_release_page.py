@@ -349,3 +349,17 @@ def test_the_demos_releases_read_in_words_and_one_money_format(client):
             if found:
                 wrong[(username, url)] = sorted(set(found))
     assert not wrong, wrong
+
+
+def test_a_paid_release_names_its_payment_run_by_reference(client, people, bnssg, t1):
+    from funding.payment_runs import payment_run_add, payment_run_create, payment_run_lock, payment_run_mark_paid
+
+    mark(t1, ReleaseState.AUTHORISED)
+    run = payment_run_create(bnssg, actor=people.finance, name="June 2018", pay_date=datetime.date(2018, 6, 29))
+    payment_run_add(run, [t1], actor=people.finance)
+    client.force_login(people.commissioner)
+    assert f"In payment run {run.reference}." in text(client.get(page_of(t1)).content.decode())
+
+    payment_run_lock(run, actor=people.finance)
+    payment_run_mark_paid(run, actor=people.finance)
+    assert f"in payment run {run.reference}." in text(client.get(page_of(t1)).content.decode())
