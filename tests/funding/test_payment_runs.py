@@ -133,7 +133,6 @@ def test_it_creates_a_run_with_a_pay_date_and_the_default_subjective_code(people
 def test_the_database_keeps_a_locked_runs_pay_date_and_subjective_code(authorised, run, people):
     from django.db import IntegrityError, transaction
 
-
     payment_run_add(run, authorised, actor=people.finance)
     payment_run_lock(run, actor=people.finance)
     runs = PaymentRun.objects.filter(pk=run.pk)
