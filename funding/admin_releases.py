@@ -23,7 +23,6 @@ from .admin_rules import ProposeChanges
 from .models import MilestoneEvaluation, Release, ReleaseState, Tranche
 from .release_actions import (
     STEPS,
-    above_limit,
     offers,
     reopen,
     reopenable,
@@ -33,7 +32,7 @@ from .release_actions import (
 )
 from .release_page import RELATED, explained
 from .release_transitions import exception_needed
-from .release_workflow import RELEASE_STEPS, TAG_CLASS, delegated_limit
+from .release_workflow import RELEASE_STEPS, TAG_CLASS, delegated_limit, needs_second_approval
 
 ZERO = Decimal("0.00")
 
@@ -179,7 +178,7 @@ class ReleaseAdmin(AuditedAdmin):
             "remains": what_remains(release, limit),
             "tag_class": TAG_CLASS[release.state],
             "limit": limit,
-            "second_approval": above_limit(release, limit),
+            "second_approval": needs_second_approval(release.amount, limit),
             "exception": exception_needed(release),
             "reopen": reopenable(request.user, release),
         }

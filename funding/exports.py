@@ -77,12 +77,16 @@ PATIENTS_FORMAT = "#,##0"
 DATE_FORMAT = "dd/mm/yyyy"
 
 
-def payee(release: Release) -> str:
+def payee_of(locality) -> str:
     """The vehicle's legal name for a formal entity; otherwise the locality's partnership (paid via its host)."""
-    vehicle = getattr(release.locality, "vehicle", None)
+    vehicle = getattr(locality, "vehicle", None)
     if vehicle is None:
-        return f"{release.locality.name} (no Locality Vehicle recorded)"
-    return vehicle.legal_name or f"{release.locality.name} partnership"
+        return f"{locality.name} (no Locality Vehicle recorded)"
+    return vehicle.legal_name or f"{locality.name} partnership"
+
+
+def payee(release: Release) -> str:
+    return payee_of(release.locality)
 
 
 def breakdown_of(lines) -> list[dict]:

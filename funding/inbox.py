@@ -17,8 +17,8 @@ from onecare.accounts.scoping import sees_everything
 
 from . import permissions
 from .models import Release, ReleaseState, Scheme
-from .release_actions import STEPS, Step, above_limit, what_remains
-from .release_workflow import RELEASE_STEPS
+from .release_actions import STEPS, Step, what_remains
+from .release_workflow import RELEASE_STEPS, needs_second_approval
 
 ZERO = Decimal("0.00")
 # The steps an inbox waits on; the rest (reject, withdraw) are on each release's page.
@@ -147,7 +147,7 @@ def may(user, release: Release, step: str, limit: Decimal) -> tuple[bool, str]:
     """funding.permissions' answer for a release the inbox shows (in the person's scope, in a state the step leaves
     from, the person's role taking it) without its queries: separation of duties reads the release alone. Only a
     second approval of a release the person approved, or now within the limit, asks the permission function itself."""
-    if step == "authorise" and (release.approved_by_id == user.pk or not above_limit(release, limit)):
+    if step == "authorise" and (release.approved_by_id == user.pk or not needs_second_approval(release.amount, limit)):
         return STEPS[step].allowed(user, release)
     return permissions.separation_of_duties(user, release)
 

@@ -24,7 +24,7 @@ from .release_transitions import (
     release_reject,
     release_withdraw,
 )
-from .release_workflow import RELEASE_STEPS
+from .release_workflow import RELEASE_STEPS, needs_second_approval
 from .transitions import TransitionNotAllowed, evidence_reopen
 
 
@@ -161,11 +161,6 @@ def by(user) -> str:
     return str(user) if user else "someone"
 
 
-def above_limit(release: Release, limit: Decimal) -> bool:
-    """As funding.release_workflow.needs_second_approval, with the limit read once for a page of releases."""
-    return abs(release.amount) > limit
-
-
 def what_happened(release: Release, last: ReleaseTransition | None = None) -> str:
     """The release's last step in words (approved_by and authorised_by selected with it; `last`, its last change, for
     who rejected or withdrew it)."""
@@ -194,14 +189,14 @@ def what_remains(release: Release, limit: Decimal) -> str:
     state = release.state
     limit_words = f"{money(release.amount)} is above the delegated limit of {money(limit)}"
     if state == ReleaseState.PROPOSED:
-        if above_limit(release, limit):
+        if needs_second_approval(release.amount, limit):
             return f"Waits for a commissioner's approval, then a finance approver's second approval: {limit_words}."
         return (
             f"Waits for a commissioner's approval; within the delegated limit of {money(limit)}, that approval "
             "authorises it too."
         )
     if state == ReleaseState.APPROVED:
-        if above_limit(release, limit):
+        if needs_second_approval(release.amount, limit):
             return f"Waits for a finance approver's second approval: {limit_words}."
         return f"Waits for a finance approver's second approval (the delegated limit is now {money(limit)})."
     if state == ReleaseState.AUTHORISED:

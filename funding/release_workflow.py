@@ -68,6 +68,7 @@ def delegated_limit() -> Decimal:
     return Decimal(getattr(settings, "FUNDING_DELEGATED_LIMIT", Decimal("50000.00")))
 
 
-def needs_second_approval(amount: Decimal) -> bool:
-    """Above the limit (a claw-back counts by its size) a finance approver must authorise as well."""
-    return abs(amount) > delegated_limit()
+def needs_second_approval(amount: Decimal, limit: Decimal | None = None) -> bool:
+    """Above the limit (a claw-back counts by its size) a finance approver must authorise as well. A page of
+    releases reads the limit once and passes it in."""
+    return abs(amount) > (delegated_limit() if limit is None else limit)

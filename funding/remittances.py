@@ -23,8 +23,9 @@ from django.http import Http404
 from localities.models import Locality, LocalityMembership, Practice, SourceKind
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import today, visible_localities, visible_practices
-from onecare.formats import money, patients
+from onecare.formats import long_date, money, patients
 
+from .exports import payee_of
 from .models import (
     DEAD_STATES,
     ChecklistItem,
@@ -51,16 +52,6 @@ def may_read(user) -> bool:
 def require_reader(user) -> None:
     if not may_read(user):
         raise PermissionDenied
-
-
-def run_reference(run: PaymentRun) -> str:
-    """The run's reference as finance quotes it, e.g. "15C-PR-0007" (its commissioner selected with it)."""
-    return run.reference
-
-
-def run_pay_date(run: PaymentRun) -> datetime.date | None:
-    """The day the run was planned to be paid (fixed once the run is locked)."""
-    return run.pay_date
 
 
 def kind_words(release: Release) -> str:
@@ -96,11 +87,6 @@ def calculation_words(release: Release) -> str:
                 f"less {money(previous)} already paid = {money(release.amount)}"
             )
     return words
-
-
-def long_date(day: datetime.date) -> str:
-    """5 March 2018."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def _date(text) -> str:
@@ -184,11 +170,11 @@ class Remittance:
 
     @property
     def reference(self) -> str:
-        return run_reference(self.run)
+        return self.run.reference
 
     @property
     def pay_date(self) -> datetime.date | None:
-        return run_pay_date(self.run)
+        return self.run.pay_date
 
     @property
     def paid_on(self) -> datetime.date:
@@ -223,9 +209,7 @@ def _payee_record(run: PaymentRun, locality: Locality, releases: list[Release]) 
     if row is not None:
         return row["payee"], row["supplier_number"], row["bank_reference"]
     vehicle = getattr(locality, "vehicle", None)
-    if vehicle is None:
-        return f"{locality.name} (no Locality Vehicle recorded)", "", ""
-    return vehicle.legal_name or f"{locality.name} partnership", vehicle.supplier_number, vehicle.bank_reference
+    return payee_of(locality), getattr(vehicle, "supplier_number", ""), getattr(vehicle, "bank_reference", "")
 
 
 def _readable_members(user, locality: Locality, practice_ids: set[int]) -> set[int]:
@@ -324,13 +308,13 @@ def remittances_for_user(user, locality: Locality | None = None) -> list[AdviceR
         found.append(
             AdviceRow(
                 run_pk=run.pk,
-                reference=run_reference(run),
+                reference=run.reference,
                 run_name=run.name,
                 payer=f"{run.commissioner.name} ({run.commissioner.code})",
                 locality_code=row["locality__code"],
                 locality_name=row["locality__name"],
                 paid_on=run.paid_on,
-                pay_date=run_pay_date(run),
+                pay_date=run.pay_date,
                 releases=row["releases"],
                 total=row["total"],
             )
@@ -361,8 +345,8 @@ class Share:
         if self.release.state == ReleaseState.PAID:
             return f"Paid on {long_date(self.release.paid_on)}"
         if self.release.state == ReleaseState.SCHEDULED and self.release.payment_run_id:
-            pay_date = run_pay_date(self.release.payment_run)
-            reference = run_reference(self.release.payment_run)
+            pay_date = self.release.payment_run.pay_date
+            reference = self.release.payment_run.reference
             if pay_date:
                 return f"In payment run {reference}: to be paid on {long_date(pay_date)}"
             return f"In payment run {reference}: to be paid"

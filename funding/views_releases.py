@@ -23,7 +23,6 @@ from .release_actions import (
     REOPEN_BUTTON,
     STEPS,
     about_the_person,
-    above_limit,
     needs_reason,
     offers,
     reopen,
@@ -33,7 +32,7 @@ from .release_actions import (
 )
 from .release_page import explained, release_for_page
 from .release_transitions import ReleaseTransitionNotAllowed, exception_needed
-from .release_workflow import RELEASE_STEPS, TAG_CLASS, delegated_limit
+from .release_workflow import RELEASE_STEPS, TAG_CLASS, delegated_limit, needs_second_approval
 from .workflow import REVIEWER_ROLES
 
 PAGE_SIZE = 50
@@ -103,7 +102,7 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
             "reopen": reopenable(request.user, found),
             "reopen_button": REOPEN_BUTTON,
             "limit": limit,
-            "second_approval": above_limit(found, limit),
+            "second_approval": needs_second_approval(found.amount, limit),
             "exception": exception_needed(found),
             "tag_class": TAG_CLASS[found.state],
             "approver": request.user.has_role(*APPROVERS),
@@ -191,7 +190,7 @@ def release_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             "evidence": evidence,
             "exception": exception_needed(found) if step == "approve" else "",
             "limit": limit,
-            "second_approval": above_limit(found, limit),
+            "second_approval": needs_second_approval(found.amount, limit),
             "tag_class": TAG_CLASS[found.state],
         },
     )

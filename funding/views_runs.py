@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from onecare.accounts.roles import Role
+from onecare.formats import long_date
 
 from .exports import breakdown_csv, schedule_csv, schedule_of, schedule_xlsx
 from .forms_runs import PAID_ON, PAY_DATE, PaidForm, RunCreateForm
@@ -78,10 +79,6 @@ def may_manage(user, run: PaymentRun) -> bool:
 def by_reference(words: str, run: PaymentRun) -> str:
     """The transitions name a run by its number ("Payment run 7"); its pages by its reference ("15C-PR-0007")."""
     return re.sub(rf"\b([Pp]ayment run) {run.pk}\b", rf"\1 {run.reference}", words)
-
-
-def long_date(day) -> str:
-    return f"{day.day} {day:%B %Y}" if day else "a day not recorded"
 
 
 def breakdown_of_schedule(schedule) -> list[dict]:

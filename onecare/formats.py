@@ -33,6 +33,11 @@ def money(value) -> str:
     return f"{sign}£{abs(pence):,.2f}"
 
 
+def long_date(day) -> str:
+    """5 March 2018 (a date in words, as the pages write it); "a day not recorded" for none."""
+    return f"{day.day} {day:%B %Y}" if day else "a day not recorded"
+
+
 def patients(value) -> str:
     """163,506: a count of people, whole, with thousands separators; an en dash for no figure."""
     number = _decimal(value)
