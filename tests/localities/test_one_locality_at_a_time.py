@@ -205,7 +205,7 @@ def test_a_clash_saved_by_someone_else_meanwhile_is_answered_in_words(
 ):
     """The forms passed, then the database refused (another person's row arrived in between): nothing is
     saved and the page names the clash as the forms would have."""
-    from localities import admin_periods
+    from localities.admin import periods as admin_periods
 
     MembershipFactory(practice=southville, locality=south_bristol, valid_from=APR_2017)
     real_clean = admin_periods.OneAtATimeFormSet.clean

@@ -15,8 +15,8 @@ from onecare.accounts.roles import Role
 from onecare.accounts.scoping import today
 from onecare.formats import patients
 
-from .admin_periods import ClashAnsweredInWords, MembershipFormSet, PracticeCommissionerFormSet
-from .models import (
+from ..importing.exports import ListSizeResource, PracticeResource
+from ..models import (
     Commissioner,
     ListSizeSnapshot,
     Locality,
@@ -27,7 +27,9 @@ from .models import (
     Representative,
     SubLocality,
 )
-from .population import with_population
+from ..population import with_population
+from .imports import NotInLocalityFilter, PracticeDataExportMixin
+from .periods import ClashAnsweredInWords, MembershipFormSet, PracticeCommissionerFormSet
 
 
 class ScopedToLocalityAdmin(AuditedAdmin):
@@ -61,10 +63,13 @@ class MembershipInline(ScopedTabularInline):
 
 
 @admin.register(Practice)
-class PracticeAdmin(ClashAnsweredInWords, AuditedAdmin):
+class PracticeAdmin(PracticeDataExportMixin, ClashAnsweredInWords, AuditedAdmin):
+    """Practices, with the practice data import and the formula-safe CSV/XLSX export (.imports)."""
+
     scope = ByPractice("pk")
+    resource_classes = [PracticeResource]
     list_display = ["code", "name", "postcode", "status", "opened_on", "closed_on"]
-    list_filter = ["status", "commissioner_links__commissioner"]
+    list_filter = ["status", "commissioner_links__commissioner", NotInLocalityFilter]
     search_fields = ["code", "name", "postcode"]
     inlines = [PracticeCommissionerInline, MembershipInline]
 
@@ -80,8 +85,11 @@ class PracticeCommissionerAdmin(ClashAnsweredInWords, AuditedAdmin):
 
 
 @admin.register(ListSizeSnapshot)
-class ListSizeSnapshotAdmin(AuditedAdmin):
+class ListSizeSnapshotAdmin(PracticeDataExportMixin, AuditedAdmin):
+    """List sizes, with the practice data import and the formula-safe CSV/XLSX export (.imports)."""
+
     scope = ByPractice("practice")
+    resource_classes = [ListSizeResource]
     list_display = ["practice", "extract_date", "registered", "weighted", "source_kind", "source"]
     list_filter = ["source_kind", "extract_date"]
     search_fields = ["practice__code", "practice__name"]
@@ -202,6 +210,3 @@ class RepresentativeAdmin(ScopedToLocalityAdmin):
     search_fields = ["name", "email"]
     autocomplete_fields = ["practice", "locality"]
     list_select_related = ["locality", "practice"]
-
-
-from . import admin_imports  # noqa: E402,F401  (practice data imports and exports; registers last)

@@ -12,7 +12,7 @@ from django.db import IntegrityError
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 
-from .periods import Period, clashes, commissioner_clash, is_period_clash, membership_clash, periods_checked_at_the_end
+from ..periods import Period, clashes, commissioner_clash, is_period_clash, membership_clash, periods_checked_at_the_end
 
 STILL_REFUSED = (
     "These dates clash with another of the practice's rows saved at the same moment, so nothing was saved. "
