@@ -1,9 +1,9 @@
 """The IA rules and payment terms: a change is proposed here and takes effect when another commissioner approves it
-(funding.admin_rules); plans are edited in the portal."""
+(funding.admin.rules); plans are edited in the portal."""
 
 from django.contrib import admin
 
-from funding.admin_rules import ProposeChanges
+from funding.admin.rules import ProposeChanges
 from onecare.accounts.admin_base import AuditedAdmin, ByLocality, ReadOnlyAdmin
 from onecare.formats import money
 

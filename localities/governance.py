@@ -1,5 +1,5 @@
 """Changes to a Locality Vehicle's governance, one function each: the vehicle and its rules, representatives,
-sub-localities, which sub-locality a practice is in, and practice opt-outs.
+sub-localities, which sub-locality a practice is in, practice opt-outs, and where the vehicle is paid.
 
 Each function takes the acting user as actor=, checks can_record_governance, works inside atomic() on a
 locked row, validates with full_clean (so the models' own rules apply), returns quietly when the change is
@@ -367,3 +367,37 @@ def membership_end(membership: LocalityMembership, *, actor, valid_to: datetime.
         return locked
 
     return _clash_in_words(membership, write)
+
+
+# Where the vehicle is paid: the payee record carried by payment schedules and remittance advice.
+
+PAYEE_FIELDS = ("supplier_number", "bank_reference")
+
+
+def can_keep_payee_record(user) -> Answer:
+    """Data admins keep the payee record, as they keep the other reference data: the commissioners who approve the
+    locality's releases and the finance approvers who pay them read it (nobody who moves the money also says where it
+    goes), and the locality's lead records how the locality works, never where its money is paid."""
+    if not (user.is_authenticated and user.is_active):
+        return False, "Sign in to change the payee record."
+    if user.is_superuser or user.has_role(Role.DATA_ADMIN):
+        return True, ""
+    return False, "Only data admins can change where a Locality Vehicle is paid."
+
+
+def vehicle_payee_update(
+    vehicle: LocalityVehicle, *, actor, supplier_number: str, bank_reference: str
+) -> LocalityVehicle:
+    """Change the vehicle's payee record (its supplier number and bank statement reference), nothing else."""
+    allowed, reason = can_keep_payee_record(actor)
+    if not allowed:
+        raise GovernanceNotAllowed(reason)
+    supplier_number, bank_reference = supplier_number.strip(), bank_reference.strip()
+    with transaction.atomic():
+        _lock_locality(vehicle.locality)
+        locked = LocalityVehicle.objects.select_for_update().get(pk=vehicle.pk)
+        if (locked.supplier_number, locked.bank_reference) == (supplier_number, bank_reference):
+            return locked
+        locked.supplier_number, locked.bank_reference = supplier_number, bank_reference
+        _save(locked, actor=actor, reason="Payee record changed")
+    return locked

@@ -321,7 +321,7 @@ def test_adding_a_release_to_two_runs_at_once_in_the_admin_answers_with_a_messag
         post = {"action": "add_to_payment_run", "_selected_action": [release.pk], "confirm": "yes", "run": run.pk}
         return logged_in(user).post(changelist, post)
 
-    with meeting_at("funding.admin_payment_runs.payment_run_add"):
+    with meeting_at("funding.admin.payment_runs.payment_run_add"):
         outcomes = at_once(lambda: add(users[0], runs[0]), lambda: add(users[1], runs[1]))
 
     assert all(kind == "returned" for kind, _ in outcomes), outcomes

@@ -96,17 +96,24 @@ def test_the_vehicle_admin_keeps_the_payee_record(client, people):
 
     form = {
         "locality": people.south_bristol.pk,
-        "kind": "informal",
+        "kind": "formal",
+        "governance_notes": "Reviewed.",
         "supplier_number": "SUP-2",
         "bank_reference": "LTS SBRIS",
     }
-    # A commissioner approves the locality's releases: they keep its governance but not where its money is paid.
+    # A commissioner approves the locality's releases: they record its governance on the portal's governance pages,
+    # and only read where its money is paid.
     client.force_login(people.commissioner)
-    assert client.post(url, {**form, "governance_notes": "Reviewed."}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "SUP-1" in page and reverse("localities:governance", args=[people.south_bristol.code]) in page
+    assert client.post(url, form).status_code == 403
     vehicle = LocalityVehicle.objects.get(pk=vehicle.pk)
-    assert (vehicle.governance_notes, vehicle.supplier_number, vehicle.bank_reference) == ("Reviewed.", "SUP-1", "")
+    assert (vehicle.governance_notes, vehicle.supplier_number, vehicle.bank_reference) == ("", "SUP-1", "")
 
-    client.force_login(people.data_admin)  # the data admins keep the payee record
+    client.force_login(people.data_admin)  # the data admins keep the payee record, and only that
     assert client.post(url, form).status_code == 302
     vehicle = LocalityVehicle.objects.get(pk=vehicle.pk)
     assert (vehicle.supplier_number, vehicle.bank_reference) == ("SUP-2", "LTS SBRIS")
+    assert (vehicle.kind, vehicle.governance_notes) == ("informal", "")
+    latest = vehicle.history.first()
+    assert (latest.history_user, latest.history_change_reason) == (people.data_admin, "Payee record changed")

@@ -225,3 +225,58 @@ def test_it_refuses_a_commissioner_of_an_unrelated_ccg(user_factory, south_brist
     stranger = user_factory(role=Role.COMMISSIONER, commissioner=CommissionerFactory(code="12A"))
     with pytest.raises(governance.GovernanceNotAllowed):
         governance.sub_locality_add(south_bristol, actor=stranger, name="Elsewhere")
+
+
+# The payee record: kept by data admins, through governance.vehicle_payee_update (the vehicle's admin page calls it).
+
+
+def test_a_data_admin_changes_the_payee_record_with_the_actor_in_history(user_factory, south_bristol):
+    vehicle = VehicleFactory(locality=south_bristol, supplier_number="SUP-1", decision_rules="Consensus.")
+    data_admin = user_factory(role=Role.DATA_ADMIN)
+
+    changed = governance.vehicle_payee_update(
+        vehicle, actor=data_admin, supplier_number=" SUP-2 ", bank_reference="LTS SBRIS"
+    )
+
+    changed.refresh_from_db()
+    assert (changed.supplier_number, changed.bank_reference, changed.decision_rules) == (
+        "SUP-2",
+        "LTS SBRIS",
+        "Consensus.",
+    )
+    latest = changed.history.first()
+    assert (latest.history_user, latest.history_change_reason) == (data_admin, "Payee record changed")
+    # The same record again changes nothing.
+    governance.vehicle_payee_update(vehicle, actor=data_admin, supplier_number="SUP-2", bank_reference="LTS SBRIS")
+    assert changed.history.count() == 2
+
+
+def test_it_refuses_the_payee_record_to_everyone_but_data_admins(user_factory, south_bristol, lead, bnssg):
+    vehicle = VehicleFactory(locality=south_bristol, supplier_number="SUP-1")
+    refused = [
+        lead,
+        user_factory(role=Role.COMMISSIONER, commissioner=south_bristol.commissioner),
+        user_factory(role=Role.COMMISSIONER, commissioner=bnssg),
+        user_factory(role=Role.FINANCE_APPROVER, commissioner=bnssg),
+        user_factory(role=Role.PRACTICE_MANAGER, practice=south_bristol.memberships.first().practice),
+    ]
+    for user in refused:
+        assert governance.can_keep_payee_record(user) == (
+            False,
+            "Only data admins can change where a Locality Vehicle is paid.",
+        )
+        with pytest.raises(governance.GovernanceNotAllowed):
+            governance.vehicle_payee_update(vehicle, actor=user, supplier_number="SUP-9", bank_reference="")
+    vehicle.refresh_from_db()
+    assert (vehicle.supplier_number, vehicle.history.count()) == ("SUP-1", 1)
+
+
+def test_it_refuses_a_payee_record_longer_than_a_bank_statement_shows(user_factory, south_bristol):
+    vehicle = VehicleFactory(locality=south_bristol)
+    with pytest.raises(ValidationError) as error:
+        governance.vehicle_payee_update(
+            vehicle, actor=user_factory(role=Role.DATA_ADMIN), supplier_number="SUP-1", bank_reference="R" * 19
+        )
+    assert "bank_reference" in error.value.message_dict
+    vehicle.refresh_from_db()
+    assert vehicle.bank_reference == ""

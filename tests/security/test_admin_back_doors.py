@@ -107,16 +107,22 @@ def test_a_commissioner_of_another_ccg_neither_lists_nor_opens_nor_renames_brist
 
 def test_a_form_cannot_point_a_record_at_another_ccgs_locality(client):
     world = build_admin_world()
-    LocalityVehicle.objects.filter(locality=world.other.locality).delete()
+    other_ccg = world.other.locality.commissioner
     sign_in(client, world, Role.COMMISSIONER)
+    elsewhere = {"name": "Elsewhere", "code": "elsewhere", "commissioner": other_ccg.pk}
+    response = client.post(reverse("admin:localities_locality_add"), elsewhere)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Locality.objects.filter(code="elsewhere").exists()
+    form = client.get(reverse("admin:localities_locality_add")).context["adminform"].form
+    assert set(form.fields["commissioner"].queryset) == {world.own.locality.commissioner}
+    # A vehicle is recorded on the locality's governance page (localities.governance), never by an admin form.
+    LocalityVehicle.objects.filter(locality=world.other.locality).delete()
     response = client.post(
         reverse("admin:localities_localityvehicle_add"), {"locality": world.other.locality.pk, "kind": "informal"}
     )
-    assert response.status_code == 200
-    assert "Select a valid choice" in response.content.decode()
+    assert response.status_code == 403
     assert not LocalityVehicle.objects.filter(locality=world.other.locality).exists()
-    form = client.get(reverse("admin:localities_localityvehicle_add")).context["adminform"].form
-    assert set(form.fields["locality"].queryset) == {world.own.locality}
 
 
 def test_exports_and_autocompletes_show_only_the_users_scope(client):

@@ -1,6 +1,7 @@
-"""Payment runs in the admin, for finance: create a run, add authorised releases (an action on the releases list),
-export the schedule, lock it, mark it paid. Every change goes through funding.payment_runs. The portal's own pages
-(funding.views_runs, /funding/runs/) do the same with a confirmation for each step; the run's admin page links there.
+"""Payment runs in the admin, for finance: create a run, add authorised releases (add_to_payment_run, an action the
+releases list declares), export the schedule, lock it, mark it paid. Every change goes through funding.payment_runs.
+The portal's own pages (funding.views_runs, /funding/runs/) do the same with a confirmation for each step; the run's
+admin page links there.
 """
 
 from django import forms
@@ -11,10 +12,9 @@ from django.urls import path, reverse
 
 from onecare.accounts.admin_base import AuditedAdmin, ByCommissioner
 
-from .admin_releases import ReleaseAdmin, totals
-from .exports import schedule_csv, schedule_xlsx
-from .models import PaymentRun, PaymentRunState, ReleaseState
-from .payment_runs import (
+from ..exports import schedule_csv, schedule_xlsx
+from ..models import PaymentRun, PaymentRunState, ReleaseState
+from ..payment_runs import (
     PaymentRunNotAllowed,
     can_manage_payment_run,
     payment_run_add,
@@ -23,6 +23,7 @@ from .payment_runs import (
     payment_run_mark_paid,
     payment_run_remove,
 )
+from .totals import totals
 
 RUN_STEPS = {"lock": payment_run_lock, "pay": payment_run_mark_paid}
 
@@ -194,6 +195,3 @@ def add_to_payment_run(modeladmin, request, queryset):
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
     }
     return TemplateResponse(request, "admin/funding/release/add_to_run.html", context)
-
-
-ReleaseAdmin.actions = [*ReleaseAdmin.actions, add_to_payment_run]

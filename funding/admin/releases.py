@@ -6,11 +6,8 @@ The steps, and what a release waits for in words, are funding.release_actions', 
 release page (funding.views_releases), which each release's page here links to.
 """
 
-from decimal import Decimal
-
 from django.contrib import admin, messages
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,9 +16,8 @@ from onecare.accounts.admin_base import AuditedAdmin, ByCondition, ByLocality, S
 from onecare.formats import money, patients, source_kinds
 from onecare.pagecache import cached_page
 
-from .admin_rules import ProposeChanges
-from .models import MilestoneEvaluation, Release, ReleaseState, Tranche
-from .release_actions import (
+from ..models import MilestoneEvaluation, Release, Tranche
+from ..release_actions import (
     STEPS,
     offers,
     reopen,
@@ -30,26 +26,12 @@ from .release_actions import (
     what_happened,
     what_remains,
 )
-from .release_page import RELATED, explained
-from .release_transitions import exception_needed
-from .release_workflow import RELEASE_STEPS, TAG_CLASS, delegated_limit, needs_second_approval
-
-ZERO = Decimal("0.00")
-
-
-def totals(queryset) -> dict:
-    """Count and Coalesce(Sum) of the releases, overall and per state, in one query."""
-    aggregates = {"all_count": Count("pk"), "all_amount": Coalesce(Sum("amount"), ZERO)}
-    for state in ReleaseState:
-        aggregates[f"{state.value}_amount"] = Coalesce(Sum("amount", filter=Q(state=state)), ZERO)
-        aggregates[f"{state.value}_count"] = Count("pk", filter=Q(state=state))
-    figures = queryset.order_by().aggregate(**aggregates)
-    by_state = [
-        {"label": state.label, "count": figures[f"{state.value}_count"], "amount": figures[f"{state.value}_amount"]}
-        for state in ReleaseState
-        if figures[f"{state.value}_count"]
-    ]
-    return {"count": figures["all_count"], "amount": figures["all_amount"], "by_state": by_state}
+from ..release_page import RELATED, explained
+from ..release_transitions import exception_needed
+from ..release_workflow import RELEASE_STEPS, TAG_CLASS, delegated_limit, needs_second_approval
+from .payment_runs import add_to_payment_run
+from .rules import ProposeChanges
+from .totals import ZERO, totals
 
 
 @admin.register(Tranche)
@@ -87,7 +69,7 @@ class ReleaseAdmin(AuditedAdmin):
     ]
     list_select_related = ["locality", "tranche"]
     search_fields = ["locality__name", "locality__code"]
-    actions = ["approve_selected", "authorise_selected", "reject_selected"]
+    actions = ["approve_selected", "authorise_selected", "reject_selected", add_to_payment_run]
     change_list_template = "admin/funding/release/change_list.html"
     change_form_template = "admin/funding/release/change_form.html"
     # Figures as people read them (onecare.formats): £81,753.00, 163,506 patients, sources in words.

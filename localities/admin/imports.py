@@ -1,6 +1,7 @@
 """Practice data imports in the admin (django-import-export's Import button and URLs, the portal's own
 importer behind them: upload, preview with counts and invalid rows, confirm), the import records, and
-formula-safe CSV/XLSX exports of practices and list sizes. Imported at the end of localities/admin.py.
+formula-safe CSV/XLSX exports of practices and list sizes: PracticeDataExportMixin is mixed into the practice and
+list-size admins where they are defined (.localities).
 """
 
 import tablib
@@ -20,12 +21,10 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from onecare.accounts.admin_base import AuditedAdmin
 
-from .admin import ListSizeSnapshotAdmin, PracticeAdmin
-from .importing.exports import ListSizeResource, PracticeResource
-from .importing.formats import ACCEPTED, MEMBERSHIP_COLUMNS
-from .importing.reading import describe_size, max_bytes, too_big
-from .importing.uploads import practice_data_confirm, practice_data_upload
-from .models import ImportRecord, ImportStatus, ListSizeSnapshot, Practice
+from ..importing.formats import ACCEPTED, MEMBERSHIP_COLUMNS
+from ..importing.reading import describe_size, max_bytes, too_big
+from ..importing.uploads import practice_data_confirm, practice_data_upload
+from ..models import ImportRecord, ImportStatus
 
 IMPORT_PERMISSION = "localities.add_importrecord"
 
@@ -235,18 +234,3 @@ class PracticeDataExportMixin(PracticeDataImportMixin, ExportMixin):
 
     def has_export_permission(self, request) -> bool:
         return self.has_view_permission(request)
-
-
-admin.site.unregister(Practice)
-admin.site.unregister(ListSizeSnapshot)
-
-
-@admin.register(Practice)
-class PracticeImportExportAdmin(PracticeDataExportMixin, PracticeAdmin):
-    resource_classes = [PracticeResource]
-    list_filter = [*PracticeAdmin.list_filter, NotInLocalityFilter]
-
-
-@admin.register(ListSizeSnapshot)
-class ListSizeImportExportAdmin(PracticeDataExportMixin, ListSizeSnapshotAdmin):
-    resource_classes = [ListSizeResource]

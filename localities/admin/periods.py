@@ -1,7 +1,8 @@
-"""The admin's side of "one locality and one commissioner per practice at a time" (localities.periods).
+"""The admin's side of "one commissioner per practice at a time" (localities.periods); memberships, one locality
+at a time, are read in the admin and changed through localities.governance and the membership import.
 
-The practice admin's inlines check their rows against each other and against the practice's saved rows
-(including rows the user's scope hides), as the practice will be once saved, and put the clash in words on
+The practice admin's commissioner links inline checks its rows against each other and against the practice's saved
+rows (including rows the user's scope hides), as the practice will be once saved, and puts the clash in words on
 the row at fault. The database then holds the rule: when it refuses a write the forms passed (another
 person saved a clashing row a moment before), the whole change is rolled back and the page is checked
 again, so the person sees the clash in the same words and nothing was saved.
@@ -12,7 +13,7 @@ from django.db import IntegrityError
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 
-from .periods import Period, clashes, commissioner_clash, is_period_clash, membership_clash, periods_checked_at_the_end
+from ..periods import Period, clashes, commissioner_clash, is_period_clash, periods_checked_at_the_end
 
 STILL_REFUSED = (
     "These dates clash with another of the practice's rows saved at the same moment, so nothing was saved. "
@@ -67,7 +68,7 @@ class OneAtATimeFormSet(BaseInlineFormSet):
 
     def save_existing_objects(self, commit=True):
         # SQLite's triggers check each row as it is written (PostgreSQL's constraints wait for the end, see
-        # ClashAnsweredInWords): rows that give up days go first, so moving the day one membership hands over
+        # ClashAnsweredInWords): rows that give up days go first, so moving the day one commissioner link hands over
         # to the next does not clash half-way.
         initial = self.initial_form_count()
         self.forms[:initial] = sorted(self.forms[:initial], key=self._takes_days)
@@ -97,14 +98,6 @@ class OneAtATimeFormSet(BaseInlineFormSet):
         return None, None
 
 
-class MembershipFormSet(OneAtATimeFormSet):
-    holder = "locality"
-
-    @staticmethod
-    def message(practice, other: Period) -> str:
-        return membership_clash(practice, other)
-
-
 class PracticeCommissionerFormSet(OneAtATimeFormSet):
     holder = "commissioner"
 
@@ -114,7 +107,7 @@ class PracticeCommissionerFormSet(OneAtATimeFormSet):
 
 
 class ClashAnsweredInWords:
-    """For a model admin that saves memberships or commissioner links: a refusal by the database's period
+    """For a model admin that saves commissioner links: a refusal by the database's period
     constraints (a lost race) is answered like the forms' own check, never with the database's text."""
 
     def save_related(self, request, form, formsets, change):

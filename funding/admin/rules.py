@@ -14,8 +14,8 @@ from django.utils.html import format_html, format_html_join
 
 from onecare.accounts.admin_base import AuditedAdmin, Everyone, ReadOnlyAdmin
 
-from .models import DelegatedLimit, RuleChange
-from .rule_changes import (
+from ..models import DelegatedLimit, RuleChange
+from ..rule_changes import (
     RULE_CHANGE_STEPS,
     STEP_WORDS,
     RuleChangeNotAllowed,

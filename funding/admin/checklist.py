@@ -12,7 +12,7 @@ from onecare.accounts.admin_base import (
     ScopedTabularInline,
 )
 
-from .models import (
+from ..models import (
     ChecklistItem,
     EvaluationRequest,
     Evidence,
@@ -102,7 +102,3 @@ class SentReminderAdmin(ReadOnlyAdmin):
 class EvaluationRequestAdmin(ReadOnlyAdmin):
     scope = ByLocality("locality")
     list_display = ["locality", "evidence", "requested_at", "consumed_at"]
-
-
-# Tranches and releases, then payment runs (which add an action to the releases list), then proposed rule changes.
-from . import admin_payment_runs, admin_releases, admin_rules  # noqa: E402,F401
