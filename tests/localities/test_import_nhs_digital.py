@@ -14,15 +14,8 @@ from tests.localities.test_import_support import (
     list_size_csv,
     list_size_line,
     run_import,
-    use_writer,
     whole_area,
 )
-
-
-@pytest.fixture(autouse=True, params=["sql", "python"])
-def writer(request, monkeypatch):
-    """Both list-size writers must behave the same."""
-    use_writer(monkeypatch, request.param)
 
 
 @pytest.fixture(autouse=True)
