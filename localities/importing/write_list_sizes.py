@@ -149,7 +149,7 @@ class ListSizeWriter:
                 if len(tally.changes) < MAX_CHANGES_KEPT:
                     tally.change(row.code, name, "changed", list_size_fields(snapshot, row))
                 snapshot.registered_patients, snapshot.weighted_patients = row.registered, row.weighted
-                snapshot.source, snapshot.import_record = self.source, self.context.record
+                snapshot.source, snapshot.import_record_id = self.source, self.context.record.pk
                 to_update.append(snapshot)
             else:
                 tally.unchanged += 1
@@ -181,7 +181,7 @@ class ListSizeWriter:
             weighted_patients=row.weighted,
             source_kind=self.source_kind,
             source=self.source,
-            import_record=self.context.record,
+            import_record_id=self.context.record.pk,
         )
 
     def _create_practices(self, batch: list[ListSizeRow], practices: dict) -> dict[str, tuple[int, str]]:
