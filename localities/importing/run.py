@@ -59,12 +59,11 @@ def practice_data_import(
     options: dict | None = None,
     record: ImportRecord | None = None,
     progress: Progress | None = None,
-    writer: str = "auto",
 ) -> ImportRecord:
     """Check or import one file (a seekable binary stream); returns its ImportRecord, whatever happened."""
     if record is None:
         record = import_record_open(file_name=file_name, user=user, options=options)
-    context = ImportContext(record=record, user=user, options=dict(record.options), writer=writer)
+    context = ImportContext(record=record, user=user, options=dict(record.options))
     tally = Tally()
     try:
         source = open_source(stream)

@@ -14,18 +14,11 @@ from tests.localities.test_import_support import (
     list_size_csv,
     list_size_line,
     run_import,
-    use_writer,
     whole_area,
 )
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 GOOD = [list_size_line(code="L81004", patients="18910"), list_size_line(code="L81007", patients="37639")]
-
-
-@pytest.fixture(autouse=True, params=["sql", "python"])
-def writer(request, monkeypatch):
-    """Both list-size writers must behave the same."""
-    use_writer(monkeypatch, request.param)
 
 
 @pytest.fixture(autouse=True)

@@ -4,25 +4,21 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from localities.models import ImportStatus, ListSizeSnapshot, Practice, SourceKind
+from localities.importing import write_list_sizes
+from localities.models import ImportStatus, ListSizeSnapshot, Practice, PracticeCommissioner, SourceKind
 from tests.localities.factories import ListSizeFactory, PracticeCommissionerFactory, PracticeFactory
 from tests.localities.test_import_support import (
     BNSSG_2021,
     NATIONAL_2021,
     SUB_ICB_HEADER,
+    database_state,
     list_size_csv,
     list_size_line,
     run_import,
-    use_writer,
     whole_area,
 )
-
-
-@pytest.fixture(autouse=True, params=["sql", "python"])
-def writer(request, monkeypatch):
-    """Both list-size writers must behave the same."""
-    use_writer(monkeypatch, request.param)
 
 
 @pytest.fixture(autouse=True)
@@ -137,3 +133,92 @@ def test_it_imports_thousands_of_new_practices_with_their_history():
     assert Practice.history.filter(history_change_reason=record.change_reason).count() == 1500
     assert ListSizeSnapshot.history.filter(history_type="+").count() == 1500
     assert Practice.objects.filter(commissioner_links__valid_from=datetime.date(2021, 1, 1)).count() == 1500
+
+
+def test_every_history_record_an_import_writes_names_the_importer_the_reason_and_the_time(user_factory):
+    practice = PracticeFactory(code="L81004")
+    PracticeCommissionerFactory(practice=practice)
+    ListSizeFactory(
+        practice=practice,
+        extract_date=datetime.date(2021, 1, 1),
+        source_kind=SourceKind.NHS_DIGITAL,
+        registered_patients=18_000,
+    )
+    models = [Practice, PracticeCommissioner, ListSizeSnapshot]
+    earlier = {model: set(model.history.values_list("history_id", flat=True)) for model in models}
+    admin = user_factory()
+    before = timezone.now()
+
+    record = run_import(
+        list_size_csv(list_size_line(patients="18910"), list_size_line(code="Y01234", patients="4321")), user=admin
+    )
+
+    after = timezone.now()
+    written = [item for model in models for item in model.history.exclude(history_id__in=earlier[model])]
+    assert sorted((type(item).__name__, item.history_type, code_of(item)) for item in written) == [
+        ("HistoricalListSizeSnapshot", "+", "Y01234"),
+        ("HistoricalListSizeSnapshot", "~", "L81004"),
+        ("HistoricalPractice", "+", "Y01234"),
+        ("HistoricalPracticeCommissioner", "+", "Y01234"),
+    ]
+    assert {(item.history_user, item.history_change_reason) for item in written} == {
+        (admin, f"Import #{record.pk} of upload.csv")
+    }
+    (when,) = {item.history_date for item in written}
+    assert before <= when <= after
+    figures = {code_of(item): item.registered_patients for item in ListSizeSnapshot.history.filter(history_date=when)}
+    assert figures == {"L81004": 18_910, "Y01234": 4_321}
+
+
+def code_of(item) -> str:
+    """The practice code of a history record of a practice, a commissioner link or a list size."""
+    return item.code if isinstance(item, Practice.history.model) else Practice.objects.get(pk=item.practice_id).code
+
+
+def test_rows_are_written_in_batches_and_a_practice_created_in_one_is_found_in_the_next(monkeypatch):
+    monkeypatch.setattr(write_list_sizes, "BATCH_ROWS", 2)
+    PracticeFactory(code="L81004")
+    content = list_size_csv(
+        list_size_line(code="Y00001", patients="1000"),
+        list_size_line(code="L81004", patients="18910"),
+        list_size_line(code="Y00001", patients="1100", date="01APR2021"),
+        list_size_line(code="Y00002", patients="2000"),
+        list_size_line(code="Y00003", patients="3000", date="01APR2021"),
+    )
+
+    record = run_import(content)
+
+    assert (record.status, record.rows_new, record.new_practices) == (ImportStatus.IMPORTED, 5, 3)
+    assert record.new_practice_codes == ["Y00001", "Y00002", "Y00003"]
+    links = PracticeCommissioner.objects.filter(practice__code__startswith="Y").order_by("practice__code")
+    assert [(link.practice.code, link.valid_from) for link in links] == [
+        ("Y00001", datetime.date(2021, 1, 1)),
+        ("Y00002", datetime.date(2021, 1, 1)),
+        ("Y00003", datetime.date(2021, 4, 1)),
+    ]
+    assert ListSizeSnapshot.history.filter(history_change_reason=record.change_reason).count() == 5
+    assert run_import(content).rows_unchanged == 5
+
+
+def test_a_row_repeated_in_a_later_batch_is_invalid_and_names_the_first_line(monkeypatch):
+    monkeypatch.setattr(write_list_sizes, "BATCH_ROWS", 2)
+    before = database_state()
+    content = list_size_csv(
+        list_size_line(code="Y00001"),
+        list_size_line(code="Y00002"),
+        list_size_line(code="Y00003"),
+        list_size_line(code="Y00001", patients="1"),
+        list_size_line(code="Y00001", date="01APR2021"),
+    )
+
+    record = run_import(content)
+
+    assert (record.status, record.rows_new, record.rows_invalid) == (ImportStatus.REJECTED, 4, 1)
+    assert record.problems == [
+        {
+            "line": 5,
+            "column": "CODE",
+            "reason": "practice Y00001 appears more than once for this date (first on line 2).",
+        }
+    ]
+    assert database_state() == before

@@ -30,7 +30,6 @@ from tests.localities.test_import_support import (
     list_size_csv,
     list_size_line,
     run_import,
-    use_writer,
     whole_area,
 )
 
@@ -131,11 +130,7 @@ def test_the_message_after_confirming_a_small_file_says_it_was_imported(client, 
 # The preview's changes ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("writer", ["sql", "python"])
-def test_the_preview_lists_each_practice_new_changed_or_unchanged_with_old_and_new_values(
-    client, data_admin, monkeypatch, writer
-):
-    use_writer(monkeypatch, writer)
+def test_the_preview_lists_each_practice_new_changed_or_unchanged_with_old_and_new_values(client, data_admin):
     changed = PracticeFactory(code="L81004", name="Tyntesfield Medical Group")
     same = PracticeFactory(code="L81007", name="The Southville Surgery")
     for practice, patients in ((changed, 18_000), (same, 9_500)):

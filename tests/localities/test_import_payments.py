@@ -6,13 +6,7 @@ from decimal import Decimal
 import pytest
 
 from localities.models import ImportStatus, ListSizeSnapshot, Practice, SourceKind
-from tests.localities.test_import_support import PAYMENTS_2017_18, database_state, run_import, use_writer, whole_area
-
-
-@pytest.fixture(autouse=True, params=["sql", "python"])
-def writer(request, monkeypatch):
-    """Both list-size writers must behave the same."""
-    use_writer(monkeypatch, request.param)
+from tests.localities.test_import_support import PAYMENTS_2017_18, database_state, run_import, whole_area
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.apps import apps
 
-from localities.importing import Mode, practice_data_import, write_list_sizes
+from localities.importing import Mode, practice_data_import
 from localities.models import ImportRecord
 from tests.localities.factories import CommissionerFactory
 
@@ -53,8 +53,3 @@ def database_state() -> dict[str, int]:
         for model in apps.get_models()
         if model._meta.model_name not in skip and model._meta.managed
     }
-
-
-def use_writer(monkeypatch, name: str) -> None:
-    """Run list sizes through the PostgreSQL set-based writer ("sql") or the portable one ("python")."""
-    monkeypatch.setattr(write_list_sizes, "prefers_sql", lambda context: name == "sql")
