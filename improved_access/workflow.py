@@ -9,7 +9,7 @@ submitted (IA.md), and its checklist evidence follows it (funding.workflow's evi
 from onecare.accounts.roles import Role
 from onecare.workflow import Step, Workflow
 
-from .models import DeclarationStatus, PlanStatus
+from .models import DeclarationStatus, PlanStatus, UploadStatus
 
 LEADS = frozenset({Role.LOCALITY_LEAD})
 COMMISSIONERS = frozenset({Role.COMMISSIONER})
@@ -38,3 +38,19 @@ def _review_workflow(name: str, states, noun: str) -> Workflow:
 
 PLANS = _review_workflow("Improved Access plan", PlanStatus, "A plan")
 DECLARATIONS = _review_workflow("Improved Access declaration", DeclarationStatus, "A declaration")
+
+# An activity return file is checked once (improved_access.activity: in the request when small, by a worker when
+# large; the sweep fails one stuck in the check), then is final. Its page shows the status in words, with no tag.
+U = UploadStatus
+IMPORT = frozenset({"the activity import"})
+UPLOADS = Workflow(
+    "activity upload",
+    U,
+    [
+        Step("import", frozenset({U.CHECKING}), U.IMPORTED, IMPORT, "Imported"),
+        Step("reject", frozenset({U.CHECKING}), U.REJECTED, IMPORT, "Rejected"),
+        Step("fail", frozenset({U.CHECKING}), U.FAILED, IMPORT | {"the stuck-upload sweep"}, "Failed"),
+    ],
+    tags={},
+    noun="An activity upload",
+)

@@ -1,8 +1,14 @@
 """Each plan and declaration step is refused from every state its workflow does not leave from, in the workflow's
-words, and changes nothing (the workflows are improved_access.workflow.PLANS and DECLARATIONS)."""
+words, and changes nothing; a finished activity upload is final (improved_access.workflow: PLANS, DECLARATIONS,
+UPLOADS)."""
+
+import datetime
 
 import pytest
+from django.utils import timezone
 
+from improved_access.activity import activity_upload_run, activity_uploads_fail_stuck
+from improved_access.models import ActivityUpload, UploadStatus
 from improved_access.transitions import (
     IATransitionNotAllowed,
     declaration_accept,
@@ -12,7 +18,7 @@ from improved_access.transitions import (
     plan_return,
     plan_submit,
 )
-from improved_access.workflow import DECLARATIONS, PLANS
+from improved_access.workflow import DECLARATIONS, PLANS, UPLOADS
 from onecare.accounts.roles import Role
 from tests.onecare.factories import UserFactory
 
@@ -81,3 +87,30 @@ def test_a_declaration_step_is_refused_from_a_state_it_does_not_leave(locality, 
 def test_the_refusals_read_as_they_always_have():
     assert PLANS.refusal("submit", "accepted") == "A plan that is accepted cannot be changed."
     assert DECLARATIONS.refusal("accept", "draft") == "A declaration that is draft cannot be reviewed."
+
+
+FINISHED = [state for state in UPLOADS.states if not UPLOADS.steps_from(state)]
+
+
+def test_an_upload_leaves_only_the_check():
+    assert FINISHED == [UploadStatus.IMPORTED, UploadStatus.REJECTED, UploadStatus.FAILED]
+
+
+@pytest.mark.parametrize("state", FINISHED)
+def test_a_finished_upload_is_neither_read_again_nor_failed_by_the_sweep(locality, people, state):
+    upload = ActivityUpload.objects.create(
+        locality=locality,
+        quarter="2018Q1",
+        file="ia-activity/2018/06/return.csv",
+        file_name="return.csv",
+        status=state,
+        reason="As it was.",
+        uploaded_by=people["lead"],
+        created_at=timezone.now() - datetime.timedelta(days=1),
+    )
+
+    assert activity_upload_run(upload.pk) is None
+    assert activity_uploads_fail_stuck(datetime.timedelta(minutes=1)) == []
+
+    upload.refresh_from_db()
+    assert (upload.status, upload.reason, upload.history.count()) == (state, "As it was.", 1)

@@ -14,13 +14,10 @@ from onecare.workflow import Step, Workflow, declared
 NOT_DESCRIBED = {
     ("localities", "Practice", "status"): "the ODS file's word for the practice, copied by the import: no steps",
     ("localities", "ImportRecord", "status"): "its moves are localities.models.imports.IMPORT_TRANSITIONS",
-    ("improved_access", "ActivityUpload", "status"): "checked once by improved_access.activity, then final",
-    ("funding", "PaymentRun", "state"): "draft, locked, paid: funding.payment_runs checks each step itself",
-    ("funding", "RuleChange", "state"): "proposed, then decided once by funding.rule_changes",
     ("businessplan", "Activity", "status"): "the business plan's own word, edited freely in the admin",
 }
 # Workflows whose pages show the status in words, with no tag.
-WITHOUT_TAGS = {"member register"}
+WITHOUT_TAGS = {"member register", "rule change", "activity upload"}
 
 
 def all_declared() -> list[Workflow]:
