@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from localities.models import Locality
 
 from .models import ChecklistItem, Evidence, EvidenceStatus, Phase
-from .workflow import OVERDUE_WHEN, TAG_CLASS
+from .workflow import EVIDENCE, OVERDUE_WHEN
 
 
 @dataclass
@@ -21,7 +21,7 @@ class ItemRow:
 
     @property
     def tag_class(self) -> str:
-        return "nhsuk-tag--red" if self.overdue else TAG_CLASS[self.status]
+        return "nhsuk-tag--red" if self.overdue else EVIDENCE.tag_class(self.status)
 
 
 @dataclass

@@ -33,7 +33,7 @@ from .models import (
     Tranche,
 )
 from .money import ZERO, to_pence
-from .release_workflow import TAG_CLASS
+from .release_workflow import RELEASES
 
 COMMITTED = [ReleaseState.APPROVED, ReleaseState.AUTHORISED, ReleaseState.SCHEDULED]
 IA = "ia"  # improved_access.payments.SCHEME_CODE: its releases are in this ledger, with its own envelope
@@ -276,7 +276,7 @@ class TrancheRow:
 
     @property
     def tag_class(self) -> str:
-        return TAG_CLASS[self.release.state] if self.release else "nhsuk-tag--grey"
+        return RELEASES.tag_class(self.release.state) if self.release else "nhsuk-tag--grey"
 
 
 def locality_money(locality: Locality, day: datetime.date) -> dict:

@@ -1,7 +1,7 @@
 """The approvals inbox: releases in the person's localities that wait for their step (a commissioner's approval, a
 finance approver's second approval), oldest first, with what they may not act on and why; and the header's count.
 
-Which step waits for which role comes from the workflow table (funding.release_workflow.RELEASE_STEPS): the roles
+Which step waits for which role comes from the workflow table (funding.release_workflow.RELEASES): the roles
 that approve wait on the states approval leaves from, and likewise for the second approval.
 """
 
@@ -18,7 +18,7 @@ from onecare.accounts.scoping import sees_everything
 from . import permissions
 from .models import Release, ReleaseState, Scheme
 from .release_actions import STEPS, Step, what_remains
-from .release_workflow import RELEASE_STEPS, needs_second_approval
+from .release_workflow import RELEASES, needs_second_approval
 
 ZERO = Decimal("0.00")
 # The steps an inbox waits on; the rest (reject, withdraw) are on each release's page.
@@ -28,11 +28,11 @@ ANY_STATE = "all"
 
 
 def waiting_steps(user) -> list[str]:
-    return [step for step in INBOX_STEPS if user.has_role(*RELEASE_STEPS[step].roles)]
+    return [step for step in INBOX_STEPS if user.has_role(*RELEASES.step(step).roles)]
 
 
 def waiting_states(user) -> set[ReleaseState]:
-    return {state for step in waiting_steps(user) for state in RELEASE_STEPS[step].sources}
+    return {state for step in waiting_steps(user) for state in RELEASES.step(step).sources}
 
 
 def lineage(commissioner_id: int) -> RawSQL:
@@ -156,7 +156,7 @@ def rows(user, releases, limit: Decimal) -> list[Row]:
     steps = waiting_steps(user)
     found = []
     for release in releases:
-        step = next((s for s in steps if release.state in RELEASE_STEPS[s].sources), None)
+        step = next((s for s in steps if RELEASES.allows(s, release.state)), None)
         if step is None:
             found.append(Row(release, None, "", what_remains(release, limit)))
             continue

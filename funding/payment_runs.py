@@ -21,6 +21,7 @@ from django.utils import timezone
 from localities.models import Commissioner
 from onecare.accounts.roles import Role
 from onecare.races import at_the_same_moment, lost_race, wait_no_longer
+from onecare.workflow import Step, Workflow
 
 from .models import PaymentRun, PaymentRunState, Release, ScheduleLine
 from .money import ZERO
@@ -39,9 +40,28 @@ class PaymentRunNotAllowed(ReleaseTransitionNotAllowed):
     """The actor may not change this run, or the run is not in a state that allows it."""
 
 
+S = PaymentRunState
+FINANCE = frozenset({Role.FINANCE_APPROVER})
+
+# The payment run's workflow (onecare.workflow): releases go in and out of a draft; locking freezes the schedule;
+# marking paid pays every release of it. A finance approver of the run's commissioner takes every step.
+PAYMENT_RUNS = Workflow(
+    "payment run",
+    S,
+    [
+        Step("add", frozenset({S.DRAFT}), S.DRAFT, FINANCE, "Add these releases"),
+        Step("remove", frozenset({S.DRAFT}), S.DRAFT, FINANCE, "Take these releases out"),
+        Step("lock", frozenset({S.DRAFT}), S.LOCKED, FINANCE, "Lock the run"),
+        Step("pay", frozenset({S.LOCKED}), S.PAID, FINANCE, "Mark the run paid"),
+    ],
+    tags={S.DRAFT: "nhsuk-tag--blue", S.LOCKED: "nhsuk-tag--orange", S.PAID: "nhsuk-tag--green"},
+    noun="A payment run",
+)
+
+
 def can_manage_payment_run(user, commissioner: Commissioner) -> tuple[bool, str]:
     """A finance approver of the commissioner (or of the body it merged into)."""
-    if not (user.is_authenticated and user.is_active and user.has_role(Role.FINANCE_APPROVER)):
+    if not (user.is_authenticated and user.is_active and user.has_role(*FINANCE)):
         return False, "Only a finance approver can manage payment runs."
     if not user.commissioner_id or commissioner.pk not in user.commissioner.lineage_ids():
         return False, "You cannot manage this commissioner's payment runs."
@@ -118,7 +138,7 @@ def payment_run_add(run: PaymentRun, releases: Iterable[Release], *, actor) -> l
     with _step(run, "changed"):
         run = _locked(run)
         _check(actor, run.commissioner)
-        if run.state != PaymentRunState.DRAFT:
+        if not PAYMENT_RUNS.allows("add", run.state):
             raise PaymentRunNotAllowed(
                 f"Payment run {run.pk} is {run.get_state_display().lower()}: nothing can be added."
             )
@@ -129,7 +149,7 @@ def payment_run_remove(run: PaymentRun, releases: Iterable[Release], *, actor) -
     with _step(run, "changed"):
         run = _locked(run)
         _check(actor, run.commissioner)
-        if run.state != PaymentRunState.DRAFT:
+        if not PAYMENT_RUNS.allows("remove", run.state):
             raise PaymentRunNotAllowed(f"Payment run {run.pk} is {run.get_state_display().lower()}: it cannot change.")
         mine = [r for r in releases if r.payment_run_id in (run.pk, None)]
         return [release_unschedule(release, actor=actor) for release in mine]
@@ -144,7 +164,7 @@ def payment_run_lock(run: PaymentRun, *, actor) -> PaymentRun:
         _check(actor, run.commissioner)
         if run.state == PaymentRunState.LOCKED and run.locked_by_id == actor.pk:
             return run
-        if run.state != PaymentRunState.DRAFT:
+        if not PAYMENT_RUNS.allows("lock", run.state):
             raise PaymentRunNotAllowed(
                 f"Payment run {run.pk} was {run.get_state_display().lower()} by someone else "
                 f"({who(run.paid_by or run.locked_by)}, {when(run.paid_at or run.locked_at)}), so nothing was changed."
@@ -157,8 +177,8 @@ def payment_run_lock(run: PaymentRun, *, actor) -> PaymentRun:
             ScheduleLine(payment_run=run, release_id=release_id, position=position, **line)
             for position, (release_id, line) in enumerate(live_rows(run), start=1)
         )
-        run.state, run.locked_by, run.locked_at = PaymentRunState.LOCKED, actor, timezone.now()
-        _save(run, actor, "Locked")
+        run.state, run.locked_by, run.locked_at = PAYMENT_RUNS.step("lock").target, actor, timezone.now()
+        _save(run, actor, run.state.label)
     return run
 
 
@@ -203,7 +223,7 @@ def payment_run_mark_paid(run: PaymentRun, *, actor, paid_on: datetime.date | st
                 f"Payment run {run.pk} was marked paid by someone else ({who(run.paid_by)}, {when(run.paid_at)}; "
                 f"paid on {run.paid_on:%d/%m/%Y}), so nothing was changed."
             )
-        if run.state != PaymentRunState.LOCKED:
+        if not PAYMENT_RUNS.allows("pay", run.state):
             raise PaymentRunNotAllowed("Lock the run (and send its schedule) before marking it paid.")
         paid_on = paid_date(paid_on, run=run)
         scheduled = set(run.schedule_lines.values_list("release_id", flat=True))
@@ -214,8 +234,9 @@ def payment_run_mark_paid(run: PaymentRun, *, actor, paid_on: datetime.date | st
             )
         for release in run.releases.order_by("pk"):
             release_pay(release, actor=actor, paid_on=paid_on)
-        run.state, run.paid_by, run.paid_at, run.paid_on = PaymentRunState.PAID, actor, timezone.now(), paid_on
-        _save(run, actor, "Paid")
+        run.state, run.paid_by, run.paid_at = PAYMENT_RUNS.step("pay").target, actor, timezone.now()
+        run.paid_on = paid_on
+        _save(run, actor, run.state.label)
     return run
 
 

@@ -4,8 +4,8 @@ from localities.models import Locality, LocalityMembership
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import today, visible_localities
 
-from .models import ChecklistItem, Evidence, EvidenceStatus
-from .workflow import TRANSITIONS
+from .models import ChecklistItem, Evidence
+from .workflow import EVIDENCE
 
 Answer = tuple[bool, str]
 
@@ -22,7 +22,7 @@ def works_in(user, locality: Locality) -> bool:
 
 
 def can_review_locality(user, locality: Locality) -> bool:
-    return user.has_role(*TRANSITIONS["accept"].roles) and visible_localities(user).filter(pk=locality.pk).exists()
+    return user.has_role(*EVIDENCE.step("accept").roles) and visible_localities(user).filter(pk=locality.pk).exists()
 
 
 def plan_phase_of(evidence: Evidence) -> int | None:
@@ -50,13 +50,13 @@ def evidenced_elsewhere(evidence: Evidence) -> str:
 
 
 def can_write(user, evidence: Evidence, transition: str) -> Answer:
-    if not user.has_role(*TRANSITIONS[transition].roles) or not works_in(user, evidence.locality):
+    if not user.has_role(*EVIDENCE.step(transition).roles) or not works_in(user, evidence.locality):
         return False, "Only the locality's practice managers and leads can change its evidence."
     elsewhere = evidenced_elsewhere(evidence)
     if elsewhere:
         return False, elsewhere
-    if evidence.status not in TRANSITIONS[transition].sources:
-        return False, f"Evidence that is {evidence.get_status_display().lower()} cannot be changed."
+    if not EVIDENCE.allows(transition, evidence.status):
+        return False, EVIDENCE.refusal(transition, evidence.status)
     return True, ""
 
 
@@ -77,8 +77,8 @@ def can_review(user, evidence: Evidence) -> Answer:
         return False, elsewhere
     if evidence.submitted_by_id == user.pk:
         return False, "You cannot review evidence you submitted."
-    if evidence.status not in TRANSITIONS["accept"].sources:
-        return False, f"Evidence that is {evidence.get_status_display().lower()} cannot be reviewed."
+    if not EVIDENCE.allows("accept", evidence.status):
+        return False, EVIDENCE.refusal("accept", evidence.status)
     return True, ""
 
 
@@ -92,7 +92,7 @@ def can_reopen(user, evidence: Evidence) -> Answer:
     elsewhere = evidenced_elsewhere(evidence)
     if elsewhere:
         return False, elsewhere
-    if evidence.status != EvidenceStatus.ACCEPTED:
+    if not EVIDENCE.allows("reopen", evidence.status):
         return False, f"Evidence that is {evidence.get_status_display().lower()} is not accepted: nothing to reopen."
     releases = Release.objects.filter(
         locality_id=evidence.locality_id, tranche__gate_items=evidence.item_id, kind=ReleaseKind.RELEASE
@@ -107,7 +107,7 @@ def can_reopen(user, evidence: Evidence) -> Answer:
     return True, ""
 
 
-# Releases: who may approve, authorise, reject or withdraw (funding.release_workflow has the table).
+# Releases: who may approve, authorise, reject or withdraw (funding.release_workflow.RELEASES has the steps).
 
 
 def can_see_release(user, release) -> Answer:
@@ -117,17 +117,17 @@ def can_see_release(user, release) -> Answer:
 
 
 def _may_step(user, release, step: str) -> Answer:
-    from .release_workflow import RELEASE_STEPS
+    from .release_workflow import RELEASES
 
-    rule = RELEASE_STEPS[step]
+    rule = RELEASES.step(step)
     if not (user.is_authenticated and user.is_active and user.has_role(*rule.roles)):
         roles = " or ".join(sorted(role.value for role in rule.roles))
         return False, f"Only a {roles} can {rule.label.lower()} a release."
     seen, why = can_see_release(user, release)
     if not seen:
         return False, why
-    if release.state not in rule.sources:
-        return False, f"A release that is {release.get_state_display().lower()} cannot be {rule.target.label.lower()}."
+    if not RELEASES.allows(step, release.state):
+        return False, RELEASES.refusal(step, release.state)
     return True, ""
 
 

@@ -24,8 +24,9 @@ from .release_transitions import (
     release_reject,
     release_withdraw,
 )
-from .release_workflow import RELEASE_STEPS, needs_second_approval
+from .release_workflow import RELEASES, needs_second_approval
 from .transitions import TransitionNotAllowed, evidence_reopen
+from .workflow import EVIDENCE
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ STEPS = {
 }
 # Not a release step: a rejected release's accepted gate evidence returned to the locality to be put right.
 REOPEN = "reopen"
-REOPEN_BUTTON = "Return the evidence to be put right"
+REOPEN_BUTTON = EVIDENCE.step(REOPEN).label
 
 
 def needs_reason(step: str, release: Release) -> bool:
@@ -129,8 +130,7 @@ class Offer:
 
 def about_the_person(user, release: Release, step: str) -> bool:
     """A refusal worth showing: the person's role takes this step, and the release's state allows it."""
-    rule = RELEASE_STEPS[step]
-    return user.has_role(*rule.roles) and release.state in rule.sources
+    return user.has_role(*RELEASES.step(step).roles) and RELEASES.allows(step, release.state)
 
 
 def offers(user, release: Release) -> tuple[list[Offer], list[Offer]]:

@@ -17,7 +17,7 @@ from onecare.races import at_the_same_moment, lost_race, wait_no_longer
 
 from . import permissions
 from .models import DEAD_STATES, Payment, Release, ReleaseState, ReleaseTransition
-from .release_workflow import RELEASE_STEPS, delegated_limit, needs_second_approval
+from .release_workflow import RELEASES, delegated_limit, needs_second_approval
 
 
 class ReleaseTransitionNotAllowed(Exception):
@@ -71,15 +71,12 @@ def _done_by_someone_else(release: Release, verb: str, by, at) -> ReleaseTransit
 def _move(release: Release, to: ReleaseState, *, actor, at, reason: str = "", label: str = "") -> ReleaseTransition:
     from_state = release.state
     release.state = to
-    release._change_reason = (reason or label or RELEASE_STEPS_BY_TARGET.get(to, to.label))[:100]
+    release._change_reason = (reason or label or RELEASES.label_to(to) or to.label)[:100]
     release._history_user = actor
     release.save()
     return ReleaseTransition.objects.create(
         release=release, from_state=from_state, to_state=to, actor=actor, at=at, reason=reason or label
     )
-
-
-RELEASE_STEPS_BY_TARGET = {step.target: step.label for step in RELEASE_STEPS.values()}
 
 
 def _check(answer: tuple[bool, str]) -> None:
@@ -89,8 +86,8 @@ def _check(answer: tuple[bool, str]) -> None:
 
 
 def _check_role_and_scope(actor, release: Release, step: str) -> None:
-    if not (actor.is_authenticated and actor.has_role(*RELEASE_STEPS[step].roles)):
-        raise ReleaseTransitionNotAllowed(f"You cannot {RELEASE_STEPS[step].label.lower()} releases.")
+    if not (actor.is_authenticated and actor.has_role(*RELEASES.step(step).roles)):
+        raise ReleaseTransitionNotAllowed(f"You cannot {RELEASES.step(step).label.lower()} releases.")
     _check(permissions.can_see_release(actor, release))
 
 
@@ -160,23 +157,23 @@ def release_authorise(release: Release, *, actor) -> Release:
 def _end(release: Release, step: str, *, actor, reason: str) -> Release:
     reason = (reason or "").strip()
     if not reason:
-        raise ReleaseTransitionNotAllowed(f"Give the reason the release is being {RELEASE_STEPS[step].target.label}.")
+        raise ReleaseTransitionNotAllowed(f"Give the reason the release is being {RELEASES.step(step).target.label}.")
     now = timezone.now()
-    with answering_races(release, RELEASE_STEPS[step].target.label.lower()), transaction.atomic():
+    with answering_races(release, RELEASES.step(step).target.label.lower()), transaction.atomic():
         release = _locked(release)
         _check_role_and_scope(actor, release, step)
-        if release.state == RELEASE_STEPS[step].target:
+        if release.state == RELEASES.step(step).target:
             last = release.transitions.filter(to_state=release.state).select_related("actor").last()
             if last is None or last.actor_id == actor.pk:
                 return release
-            raise _done_by_someone_else(release, RELEASE_STEPS[step].target.label.lower(), last.actor, last.at)
+            raise _done_by_someone_else(release, RELEASES.step(step).target.label.lower(), last.actor, last.at)
         _check(
             permissions.can_reject_release(actor, release)
             if step == "reject"
             else (permissions.can_withdraw_release(actor, release))
         )
         release.reason = reason
-        _move(release, RELEASE_STEPS[step].target, actor=actor, at=now, reason=reason)
+        _move(release, RELEASES.step(step).target, actor=actor, at=now, reason=reason)
     return release
 
 

@@ -1,4 +1,4 @@
-"""The release workflow as data: which states each transition leaves from, where it goes, and who makes it.
+"""The release workflow (onecare.workflow): which states each step leaves from, where it goes, and who takes it.
 
 Read it with funding/MONEY.md (the scheme's rules beside the paper's words): the evaluation proposes; a
 commissioner approves (never one who triggered the evaluation or accepted the evidence that opened the
@@ -10,31 +10,22 @@ Rejected and withdrawn are final for that release; the next evaluation may propo
 rejected one once its gate evidence has been accepted again).
 """
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 
 from onecare.accounts.roles import Role
+from onecare.workflow import Step, Workflow
 
 from .models import ReleaseState as S
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    sources: frozenset[S]
-    target: S
-    roles: frozenset[Role]
-    label: str
-
 
 COMMISSIONERS = frozenset({Role.COMMISSIONER})
 FINANCE = frozenset({Role.FINANCE_APPROVER})
 
-RELEASE_STEPS = {
-    step.name: step
-    for step in [
+RELEASES = Workflow(
+    "release",
+    S,
+    [
         Step("approve", frozenset({S.PROPOSED}), S.APPROVED, COMMISSIONERS, "Approve"),
         Step("authorise", frozenset({S.APPROVED}), S.AUTHORISED, FINANCE, "Authorise (second approval)"),
         Step("reject", frozenset({S.PROPOSED, S.APPROVED}), S.REJECTED, COMMISSIONERS | FINANCE, "Reject"),
@@ -42,19 +33,22 @@ RELEASE_STEPS = {
         Step("schedule", frozenset({S.AUTHORISED}), S.SCHEDULED, FINANCE, "Add to a payment run"),
         Step("unschedule", frozenset({S.SCHEDULED}), S.AUTHORISED, FINANCE, "Take out of a payment run"),
         Step("pay", frozenset({S.SCHEDULED}), S.PAID, FINANCE, "Mark paid"),
-    ]
-}
+    ],
+    tags={
+        S.PROPOSED: "nhsuk-tag--purple",
+        S.APPROVED: "nhsuk-tag--blue",
+        S.AUTHORISED: "nhsuk-tag--aqua-green",
+        S.SCHEDULED: "nhsuk-tag--yellow",
+        S.PAID: "nhsuk-tag--green",
+        S.REJECTED: "nhsuk-tag--red",
+        S.WITHDRAWN: "nhsuk-tag--grey",
+    },
+    noun="A release",
+)
 
-# The NHS.UK tag colour shown for each state.
-TAG_CLASS = {
-    S.PROPOSED: "nhsuk-tag--purple",
-    S.APPROVED: "nhsuk-tag--blue",
-    S.AUTHORISED: "nhsuk-tag--aqua-green",
-    S.SCHEDULED: "nhsuk-tag--yellow",
-    S.PAID: "nhsuk-tag--green",
-    S.REJECTED: "nhsuk-tag--red",
-    S.WITHDRAWN: "nhsuk-tag--grey",
-}
+# The release admin (funding/admin_releases.py) reads these two names: the workflow's own steps and tags.
+RELEASE_STEPS = RELEASES.steps
+TAG_CLASS = RELEASES.tags
 
 
 def delegated_limit() -> Decimal:

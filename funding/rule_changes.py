@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from onecare.accounts.roles import Role
 from onecare.formats import money
+from onecare.workflow import Step, Workflow
 
 from .models import RuleChange, RuleChangeState, Tranche
 
@@ -71,6 +72,23 @@ RULES = {
     ),
     "funding.delegatedlimit": RuleKind("delegated limit", ("amount",), Role.FINANCE_APPROVER),
 }
+
+S = RuleChangeState
+DECIDERS = frozenset(kind.role for kind in RULES.values())  # each rule's own authority (RULES) decides its changes
+PROPOSER = "the change's proposer"
+
+# A rule change's workflow (onecare.workflow): proposed, then decided once. The admin shows its state in words.
+RULE_CHANGES = Workflow(
+    "rule change",
+    S,
+    [
+        Step("approve", frozenset({S.PROPOSED}), S.APPROVED, DECIDERS, "Approve"),
+        Step("reject", frozenset({S.PROPOSED}), S.REJECTED, DECIDERS, "Reject"),
+        Step("withdraw", frozenset({S.PROPOSED}), S.WITHDRAWN, frozenset({PROPOSER}), "Withdraw"),
+    ],
+    tags={},
+    noun="A rule change",
+)
 
 # Fields shown as money (£1,234.50).
 MONEY_FIELDS = {"rate", "amount", "rate_per_head"}
@@ -174,7 +192,7 @@ def can_decide(user, change: RuleChange, step: str) -> tuple[bool, str]:
     """approve, reject or withdraw: (allowed, why not)."""
     model = change.content_type.model_class()
     state = change.get_state_display().lower()
-    if change.state != RuleChangeState.PROPOSED:
+    if not RULE_CHANGES.allows(step, change.state):
         return False, f"This change is {state}: it cannot be {STEP_WORDS[step]}."
     if step == "withdraw":
         if change.proposed_by_id != user.pk:
@@ -187,7 +205,8 @@ def can_decide(user, change: RuleChange, step: str) -> tuple[bool, str]:
     return True, ""
 
 
-STEP_WORDS = {"approve": "approved", "reject": "rejected", "withdraw": "withdrawn"}
+# Each step's word once taken ("approved"): the rule change admin (funding/admin_rules.py) reads this name too.
+STEP_WORDS = {name: step.target.label.lower() for name, step in RULE_CHANGES.steps.items()}
 
 
 # The steps ---------------------------------------------------------------------------------------------------
@@ -352,7 +371,7 @@ def rule_change_approve(change: RuleChange, *, actor) -> RuleChange:
         change.version = rule.version
         if change.base_version is None:
             change.rule_label = f"{rule_kind(type(rule)).label} {rule}"[:200]
-        _decide(change, RuleChangeState.APPROVED, actor=actor, reason="")
+        _decide(change, RULE_CHANGES.step("approve").target, actor=actor, reason="")
     return change
 
 
@@ -366,7 +385,8 @@ def _decide(change: RuleChange, state: str, *, actor, reason: str) -> None:
     change.save()
 
 
-def _end(change: RuleChange, step: str, state: str, *, actor, reason: str) -> RuleChange:
+def _end(change: RuleChange, step: str, *, actor, reason: str) -> RuleChange:
+    state = RULE_CHANGES.step(step).target
     reason = (reason or "").strip()
     if step == "reject" and not reason:
         raise RuleChangeNotAllowed("Give the reason the change is rejected.")
@@ -383,12 +403,12 @@ def _end(change: RuleChange, step: str, state: str, *, actor, reason: str) -> Ru
 
 def rule_change_reject(change: RuleChange, *, actor, reason: str) -> RuleChange:
     """Refuse another person's proposed change, with the reason (required); the rule stays as it is."""
-    return _end(change, "reject", RuleChangeState.REJECTED, actor=actor, reason=reason)
+    return _end(change, "reject", actor=actor, reason=reason)
 
 
 def rule_change_withdraw(change: RuleChange, *, actor, reason: str = "") -> RuleChange:
     """The proposer takes their change back; the rule stays as it is."""
-    return _end(change, "withdraw", RuleChangeState.WITHDRAWN, actor=actor, reason=reason)
+    return _end(change, "withdraw", actor=actor, reason=reason)
 
 
 RULE_CHANGE_STEPS = {

@@ -17,7 +17,7 @@ from onecare.tasks_queue import enqueue_on_commit
 from . import permissions
 from .models import ChecklistItem, EvaluationRequest, Evidence, EvidenceFile, EvidenceStatus, EvidenceTransition
 from .uploads import CheckedUpload
-from .workflow import TRANSITIONS
+from .workflow import EVIDENCE
 
 
 class TransitionNotAllowed(Exception):
@@ -41,7 +41,7 @@ def _answering_races(what: str, item_number):
 def _record(evidence: Evidence, *, to: EvidenceStatus, actor, at, reason: str = "") -> EvidenceTransition:
     from_status = evidence.status
     evidence.status = to
-    evidence._change_reason = reason or TRANSITIONS_BY_TARGET[to]
+    evidence._change_reason = reason or EVIDENCE.label_to(to)
     evidence.save()
     return EvidenceTransition.objects.create(
         evidence=evidence,
@@ -52,9 +52,6 @@ def _record(evidence: Evidence, *, to: EvidenceStatus, actor, at, reason: str = 
         reason=reason,
         statement=evidence.statement,
     )
-
-
-TRANSITIONS_BY_TARGET = {t.target: t.label for t in TRANSITIONS.values()}
 
 
 def _attach(evidence: Evidence, files: Sequence[CheckedUpload], *, actor, at, written: list) -> None:
@@ -76,7 +73,7 @@ def _attach(evidence: Evidence, files: Sequence[CheckedUpload], *, actor, at, wr
 def _write(
     transition: str, locality: Locality, item: ChecklistItem, *, actor, statement: str, files: Sequence[CheckedUpload]
 ) -> Evidence:
-    if not (actor.has_role(*TRANSITIONS[transition].roles) and permissions.works_in(actor, locality)):
+    if not (actor.has_role(*EVIDENCE.step(transition).roles) and permissions.works_in(actor, locality)):
         raise TransitionNotAllowed("Only the locality's practice managers and leads can change its evidence.")
     now = timezone.now()
     written = []
@@ -101,7 +98,7 @@ def _write_in_transaction(
 ) -> Evidence:
     with transaction.atomic():
         evidence = _locked(locality, item)
-        target = TRANSITIONS[transition].target
+        target = EVIDENCE.step(transition).target
         if transition == "submit" and evidence.status == target:
             return evidence
         allowed, reason = permissions.can_write(actor, evidence, transition)
@@ -172,7 +169,7 @@ def _review(evidence: Evidence, transition: str, *, actor, reason: str = "") -> 
     now = timezone.now()
     wait_no_longer()
     evidence = Evidence.objects.select_for_update(of=("self",)).select_related("locality", "item").get(pk=evidence.pk)
-    target = TRANSITIONS[transition].target
+    target = EVIDENCE.step(transition).target
     if not permissions.can_review_locality(actor, evidence.locality):
         raise TransitionNotAllowed("Only a commissioner for this locality can review its evidence.")
     if evidence.status == target:

@@ -17,7 +17,7 @@ from .checklist import locality_checklist
 from .dashboards import money_dashboard
 from .forms import EvidenceForm, ReviewForm
 from .models import ChecklistItem, Evidence, EvidenceFile, EvidenceStatus, EvidenceTransition, Phase
-from .workflow import OVERDUE_WHEN, TAG_CLASS
+from .workflow import EVIDENCE, OVERDUE_WHEN
 
 
 def get_evidence_for_user(user, pk: int) -> Evidence:
@@ -48,7 +48,7 @@ def status_context(evidence: Evidence, phase: Phase) -> dict:
     overdue = phase.is_overdue_on(today()) and evidence.status in OVERDUE_WHEN
     return {
         "status_label": "Overdue" if overdue else evidence.get_status_display(),
-        "tag_class": "nhsuk-tag--red" if overdue else TAG_CLASS[evidence.status],
+        "tag_class": "nhsuk-tag--red" if overdue else EVIDENCE.tag_class(evidence.status),
     }
 
 
@@ -192,7 +192,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "phases": phases,
             "statuses": statuses,
             "chosen": chosen,
-            "tag_class": TAG_CLASS,
+            "tag_class": EVIDENCE.tags,
         },
     )
 

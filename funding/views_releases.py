@@ -32,8 +32,8 @@ from .release_actions import (
 )
 from .release_page import explained, release_for_page
 from .release_transitions import ReleaseTransitionNotAllowed, exception_needed
-from .release_workflow import RELEASE_STEPS, TAG_CLASS, delegated_limit, needs_second_approval
-from .workflow import REVIEWER_ROLES
+from .release_workflow import RELEASES, delegated_limit, needs_second_approval
+from .workflow import EVIDENCE
 
 PAGE_SIZE = 50
 APPROVERS = (Role.COMMISSIONER, Role.FINANCE_APPROVER)
@@ -68,7 +68,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "offered": offered,
             "chosen": chosen,
             "limit": limit,
-            "tag_class": TAG_CLASS,
+            "tag_class": RELEASES.tags,
             "finance": request.user.has_role(Role.FINANCE_APPROVER),
             "query": _without_page(request),
         },
@@ -104,7 +104,7 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
             "limit": limit,
             "second_approval": needs_second_approval(found.amount, limit),
             "exception": exception_needed(found),
-            "tag_class": TAG_CLASS[found.state],
+            "tag_class": RELEASES.tag_class(found.state),
             "approver": request.user.has_role(*APPROVERS),
         },
     )
@@ -156,7 +156,7 @@ def release_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if step not in STEPS and step != REOPEN:
         raise Http404("No such step.")
     found = get_release_for_user(request.user, pk)
-    if not request.user.has_role(*(REVIEWER_ROLES if step == REOPEN else RELEASE_STEPS[step].roles)):
+    if not request.user.has_role(*(EVIDENCE.step(REOPEN) if step == REOPEN else RELEASES.step(step)).roles):
         raise PermissionDenied
     back = redirect("funding:release", found.pk)
     evidence = reopenable(request.user, found) if step == REOPEN else []
@@ -191,7 +191,7 @@ def release_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             "exception": exception_needed(found) if step == "approve" else "",
             "limit": limit,
             "second_approval": needs_second_approval(found.amount, limit),
-            "tag_class": TAG_CLASS[found.state],
+            "tag_class": RELEASES.tag_class(found.state),
         },
     )
 

@@ -33,6 +33,7 @@ from .forms_runs import PAID_ON, PAY_DATE, PaidForm, RunCreateForm
 from .models import PaymentRun, PaymentRunState, Release, ReleaseState
 from .money import ZERO
 from .payment_runs import (
+    PAYMENT_RUNS,
     PaymentRunNotAllowed,
     can_manage_payment_run,
     payment_run_add,
@@ -43,11 +44,6 @@ from .payment_runs import (
 )
 
 READERS = (Role.FINANCE_APPROVER, Role.COMMISSIONER)
-STATE_TAGS = {
-    PaymentRunState.DRAFT: "nhsuk-tag--blue",
-    PaymentRunState.LOCKED: "nhsuk-tag--orange",
-    PaymentRunState.PAID: "nhsuk-tag--green",
-}
 EXPORTS = {
     "schedule.csv": ("text/csv; charset=utf-8", schedule_csv),
     "breakdown.csv": ("text/csv; charset=utf-8", breakdown_csv),
@@ -128,7 +124,7 @@ def runs(request: HttpRequest) -> HttpResponse:
     )
     listed = list(listed)
     for each in listed:
-        each.state_tag = STATE_TAGS[each.state]
+        each.state_tag = PAYMENT_RUNS.tag_class(each.state)
     return render(
         request,
         "funding/runs/list.html",
@@ -191,7 +187,7 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
             "parts": breakdown_of_schedule(schedule),
             "candidates": [{"release": r} for r in candidates],
             "candidates_total": sum((r.amount for r in candidates), ZERO),
-            "state_tag": STATE_TAGS[run.state],
+            "state_tag": PAYMENT_RUNS.tag_class(run.state),
         },
     )
 
@@ -201,9 +197,9 @@ def _refusal_before(step: str, run: PaymentRun, schedule) -> str:
     state = run.get_state_display().lower()
     if step == "lock" and run.state == PaymentRunState.DRAFT and not schedule.count:
         return "Add releases to the run before locking it."
-    if step in ("add", "remove") and run.state != PaymentRunState.DRAFT:
+    if step in ("add", "remove") and not PAYMENT_RUNS.allows(step, run.state):
         return f"Payment run {run.reference} is {state}: releases go in or out only while it is a draft."
-    if step == "lock" and run.state != PaymentRunState.DRAFT:
+    if step == "lock" and not PAYMENT_RUNS.allows(step, run.state):
         return f"Payment run {run.reference} is already {state}."
     if step == "pay" and run.state == PaymentRunState.DRAFT:
         return "Lock the run (and send its schedule) before marking it paid."
@@ -212,15 +208,12 @@ def _refusal_before(step: str, run: PaymentRun, schedule) -> str:
     return ""
 
 
-STEP_WORDS = {  # the page's title ({} the run's reference), its button, and the words when nothing is ticked
-    "add": ("Add releases to payment run {}", "Add these releases", "Select at least one release to add"),
-    "remove": (
-        "Take releases out of payment run {}",
-        "Take these releases out",
-        "Select at least one release to take out",
-    ),
-    "lock": ("Lock payment run {}", "Lock the run", ""),
-    "pay": ("Mark payment run {} paid", "Mark the run paid", ""),
+STEP_WORDS = {  # the page's title ({} the run's reference) and the words when nothing is ticked; its button is the
+    # step's label (PAYMENT_RUNS)
+    "add": ("Add releases to payment run {}", "Select at least one release to add"),
+    "remove": ("Take releases out of payment run {}", "Select at least one release to take out"),
+    "lock": ("Lock payment run {}", ""),
+    "pay": ("Mark payment run {} paid", ""),
 }
 
 
@@ -282,7 +275,7 @@ def run_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         else:
             messages.success(request, done)
             return redirect("funding:run", run.pk)
-    title, button, none_chosen = STEP_WORDS[step]
+    (title, none_chosen), button = STEP_WORDS[step], PAYMENT_RUNS.step(step).label
     if step in ("lock", "pay") and request.method == "POST":
         schedule = schedule_of(run)  # as it stands after the refusal
     return render(

@@ -1,49 +1,40 @@
-"""The evidence workflow as data: which states each transition leaves from, where it goes, and who makes it.
+"""The evidence workflow (onecare.workflow): which states each step leaves from, where it goes, and who takes it.
 
 The scheme's checklist process: localities (practice managers, locality leads) write and submit,
-commissioners accept or return with a reason, and returned evidence is resubmitted.
+commissioners accept or return with a reason, and returned evidence is resubmitted. Accepted evidence is returned
+(reopened) only to be put right after a release it opened was rejected. The evidence of an item that is another
+record (an Improved Access plan) follows that record's workflow instead (transitions.evidence_follow).
 """
 
-from dataclasses import dataclass
-
 from onecare.accounts.roles import Role
+from onecare.workflow import Step, Workflow
 
 from .models import EvidenceStatus as S
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    sources: frozenset[S]
-    target: S
-    roles: frozenset[Role]
-    label: str
-
 
 EDITABLE_FROM = frozenset({S.NOT_STARTED, S.DRAFT, S.RETURNED})
 LOCALITY_ROLES = frozenset({Role.PRACTICE_MANAGER, Role.LOCALITY_LEAD})
 REVIEWER_ROLES = frozenset({Role.COMMISSIONER})
 
-TRANSITIONS = {
-    t.name: t
-    for t in [
-        Transition("save_draft", EDITABLE_FROM, S.DRAFT, LOCALITY_ROLES, "Save draft"),
-        Transition("submit", EDITABLE_FROM, S.SUBMITTED, LOCALITY_ROLES, "Submit"),
-        Transition("accept", frozenset({S.SUBMITTED}), S.ACCEPTED, REVIEWER_ROLES, "Accept"),
-        Transition("return", frozenset({S.SUBMITTED}), S.RETURNED, REVIEWER_ROLES, "Return"),
-    ]
-}
+EVIDENCE = Workflow(
+    "evidence",
+    S,
+    [
+        Step("save_draft", EDITABLE_FROM, S.DRAFT, LOCALITY_ROLES, "Save draft", refused_as="changed"),
+        Step("submit", EDITABLE_FROM, S.SUBMITTED, LOCALITY_ROLES, "Submit", refused_as="changed"),
+        Step("accept", frozenset({S.SUBMITTED}), S.ACCEPTED, REVIEWER_ROLES, "Accept", refused_as="reviewed"),
+        # After a release the acceptance opened was rejected, to be put right (permissions.can_reopen has the rest).
+        Step("reopen", frozenset({S.ACCEPTED}), S.RETURNED, REVIEWER_ROLES, "Return the evidence to be put right"),
+        Step("return", frozenset({S.SUBMITTED}), S.RETURNED, REVIEWER_ROLES, "Return", refused_as="reviewed"),
+    ],
+    tags={
+        S.NOT_STARTED: "nhsuk-tag--grey",
+        S.DRAFT: "nhsuk-tag--blue",
+        S.SUBMITTED: "nhsuk-tag--purple",
+        S.RETURNED: "nhsuk-tag--orange",
+        S.ACCEPTED: "nhsuk-tag--green",
+    },
+    noun="Evidence",
+)
 
-# The locality can still change its evidence in these states.
-EDITABLE = TRANSITIONS["submit"].sources
-# Past the phase deadline, an item in one of these states is overdue (submitted or accepted is not).
-OVERDUE_WHEN = EDITABLE
-
-# The NHS.UK tag colour shown for each status.
-TAG_CLASS = {
-    S.NOT_STARTED: "nhsuk-tag--grey",
-    S.DRAFT: "nhsuk-tag--blue",
-    S.SUBMITTED: "nhsuk-tag--purple",
-    S.RETURNED: "nhsuk-tag--orange",
-    S.ACCEPTED: "nhsuk-tag--green",
-}
+# Past the phase deadline, an item the locality can still change is overdue (submitted or accepted is not).
+OVERDUE_WHEN = EVIDENCE.step("submit").sources

@@ -34,6 +34,7 @@ from onecare.tasks_queue import enqueue_on_commit
 
 from .models import ActivityReturn, ActivityUpload, Appointment, Session, UploadStatus
 from .quarters import Quarter
+from .workflow import UPLOADS
 
 logger = logging.getLogger(__name__)
 
@@ -367,7 +368,7 @@ def activity_upload(locality: Locality, quarter: Quarter, uploaded_file, *, acto
 def _finish(upload: ActivityUpload, status: str, *, reason: str = "", problems=(), activity_return=None) -> None:
     with transaction.atomic():
         current = ActivityUpload.objects.select_for_update().get(pk=upload.pk)
-        if current.status != UploadStatus.CHECKING:
+        if status not in UPLOADS.targets_from(current.status):
             return  # the sweep marked it failed meanwhile: keep what it said
         upload.status, upload.reason, upload.problems = status, reason, list(problems)
         upload.activity_return = activity_return
@@ -380,7 +381,7 @@ def _finish(upload: ActivityUpload, status: str, *, reason: str = "", problems=(
 def activity_upload_run(upload_id: int) -> ActivityUpload | None:
     """Read a kept upload and import it, or record why not; a repeat (it has moved on) does nothing."""
     upload = ActivityUpload.objects.select_related("locality", "uploaded_by").filter(pk=upload_id).first()
-    if upload is None or upload.status != UploadStatus.CHECKING:
+    if upload is None or not UPLOADS.steps_from(upload.status):
         return None
     try:
         with upload.file.open("rb") as stream:
@@ -419,7 +420,7 @@ def activity_uploads_fail_stuck(timeout: datetime.timedelta) -> list[int]:
             )
             if upload is None:
                 continue
-            upload.status = UploadStatus.FAILED
+            upload.status = UPLOADS.step("fail").target
             upload.reason = (
                 f"The check did not finish within {int(timeout.total_seconds() // 60)} minutes "
                 "(IMPORT_TIMEOUT_MINUTES): the process reading it stopped or took too long. Nothing was imported. "

@@ -4,12 +4,10 @@ from localities.models import Locality
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import get_locality_for_user, visible_localities
 
-from .models import Declaration, DeclarationKind, DeclarationStatus, Plan, PlanStatus
+from .models import Declaration, DeclarationKind, DeclarationStatus, Plan
+from .workflow import DECLARATIONS, PLANS
 
 Answer = tuple[bool, str]
-
-EDITABLE = [PlanStatus.DRAFT, PlanStatus.RETURNED]
-REVIEWABLE_DECLARATIONS = [DeclarationStatus.SUBMITTED]
 
 
 def can_view_ia(user, locality: Locality) -> Answer:
@@ -55,8 +53,8 @@ def is_commissioner_of(user, locality: Locality) -> bool:
 def can_edit_plan(user, plan: Plan) -> Answer:
     if not is_lead_of(user, plan.locality):
         return False, "Only the locality's leads can change its Improved Access plan."
-    if plan.status not in EDITABLE:
-        return False, f"A plan that is {plan.get_status_display().lower()} cannot be changed."
+    if not PLANS.allows("submit", plan.status):
+        return False, PLANS.refusal("submit", plan.status)
     return True, ""
 
 
@@ -89,16 +87,16 @@ def can_review_plan(user, plan: Plan) -> Answer:
         return False, "Only a commissioner for this locality can accept its plan."
     if plan.submitted_by_id == user.pk:
         return False, "You cannot review a plan you submitted."
-    if plan.status != PlanStatus.SUBMITTED:
-        return False, f"A plan that is {plan.get_status_display().lower()} cannot be reviewed."
+    if not PLANS.allows("accept", plan.status):
+        return False, PLANS.refusal("accept", plan.status)
     return True, ""
 
 
 def can_edit_declaration(user, declaration: Declaration) -> Answer:
     if not is_lead_of(user, declaration.plan.locality):
         return False, "Only the locality's leads can change its declarations."
-    if declaration.status not in (DeclarationStatus.DRAFT, DeclarationStatus.RETURNED):
-        return False, f"A declaration that is {declaration.get_status_display().lower()} cannot be changed."
+    if not DECLARATIONS.allows("submit", declaration.status):
+        return False, DECLARATIONS.refusal("submit", declaration.status)
     return True, ""
 
 
@@ -107,6 +105,6 @@ def can_review_declaration(user, declaration: Declaration) -> Answer:
         return False, "Only a commissioner for this locality can accept its declarations."
     if declaration.submitted_by_id == user.pk:
         return False, "You cannot review a declaration you submitted."
-    if declaration.status not in REVIEWABLE_DECLARATIONS:
-        return False, f"A declaration that is {declaration.get_status_display().lower()} cannot be reviewed."
+    if not DECLARATIONS.allows("accept", declaration.status):
+        return False, DECLARATIONS.refusal("accept", declaration.status)
     return True, ""

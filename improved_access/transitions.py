@@ -18,7 +18,8 @@ from onecare.races import at_the_same_moment, lost_race, wait_no_longer
 from onecare.tasks_queue import enqueue_on_commit
 
 from . import permissions
-from .models import LTS_SCHEME, PLAN_ITEMS, Declaration, DeclarationStatus, Plan, PlanStatus
+from .models import LTS_SCHEME, PLAN_ITEMS, Declaration, Plan
+from .workflow import DECLARATIONS, PLANS
 
 
 class IATransitionNotAllowed(Exception):
@@ -106,13 +107,13 @@ def plan_submit(plan: Plan, *, actor) -> Plan:
     with _answering_races("Improved Access plan"), transaction.atomic():
         plan = _locked_plan(plan)
         _lead(actor, plan.locality)
-        if plan.status == PlanStatus.SUBMITTED:
+        if plan.status == PLANS.step("submit").target:
             return plan
         _check(permissions.can_submit_plan(actor, plan))
-        plan.status, plan.submitted_by, plan.submitted_at = PlanStatus.SUBMITTED, actor, timezone.now()
+        plan.status, plan.submitted_by, plan.submitted_at = PLANS.step("submit").target, actor, timezone.now()
         plan.return_reason = ""
-        _follow(plan, "submitted", actor)
-        _save(plan, actor, "Submitted")
+        _follow(plan, plan.status, actor)
+        _save(plan, actor, PLANS.step("submit").label)
     return plan
 
 
@@ -120,12 +121,12 @@ def plan_accept(plan: Plan, *, actor) -> Plan:
     with _answering_races("Improved Access plan"), transaction.atomic():
         plan = _locked_plan(plan)
         _commissioner(actor, plan.locality)
-        if plan.status == PlanStatus.ACCEPTED and _reviewed_already(plan, "Improved Access plan", actor):
+        if plan.status == PLANS.step("accept").target and _reviewed_already(plan, "Improved Access plan", actor):
             return plan
         _check(permissions.can_review_plan(actor, plan))
-        plan.status, plan.reviewed_by, plan.reviewed_at = PlanStatus.ACCEPTED, actor, timezone.now()
-        _follow(plan, "accepted", actor)
-        _save(plan, actor, "Accepted")
+        plan.status, plan.reviewed_by, plan.reviewed_at = PLANS.step("accept").target, actor, timezone.now()
+        _follow(plan, plan.status, actor)
+        _save(plan, actor, PLANS.step("accept").label)
         _evaluate_on_commit(actor, f"IA plan {plan.pk} accepted", plan.locality_id)
     return plan
 
@@ -137,13 +138,13 @@ def plan_return(plan: Plan, *, actor, reason: str) -> Plan:
     with _answering_races("Improved Access plan"), transaction.atomic():
         plan = _locked_plan(plan)
         _commissioner(actor, plan.locality)
-        if plan.status == PlanStatus.RETURNED and _reviewed_already(plan, "Improved Access plan", actor):
+        if plan.status == PLANS.step("return").target and _reviewed_already(plan, "Improved Access plan", actor):
             return plan
         _check(permissions.can_review_plan(actor, plan))
-        plan.status, plan.reviewed_by, plan.reviewed_at = PlanStatus.RETURNED, actor, timezone.now()
+        plan.status, plan.reviewed_by, plan.reviewed_at = PLANS.step("return").target, actor, timezone.now()
         plan.return_reason = reason
-        _follow(plan, "returned", actor, reason)
-        _save(plan, actor, "Returned")
+        _follow(plan, plan.status, actor, reason)
+        _save(plan, actor, PLANS.step("return").label)
     return plan
 
 
@@ -156,17 +157,17 @@ def declaration_submit(declaration: Declaration, *, actor, evidence: str | None 
     with _answering_races("declaration"), transaction.atomic():
         declaration = _locked_declaration(declaration)
         _lead(actor, declaration.plan.locality)
-        if declaration.status == DeclarationStatus.SUBMITTED and evidence in (None, declaration.evidence):
+        if declaration.status == DECLARATIONS.step("submit").target and evidence in (None, declaration.evidence):
             return declaration
         _check(permissions.can_edit_declaration(actor, declaration))
         if evidence is not None:
             declaration.evidence = evidence.strip()
         if not declaration.evidence:
             raise IATransitionNotAllowed("Describe the evidence before submitting the declaration.")
-        declaration.status = DeclarationStatus.SUBMITTED
+        declaration.status = DECLARATIONS.step("submit").target
         declaration.submitted_by, declaration.submitted_at = actor, timezone.now()
         declaration.return_reason = ""
-        _save(declaration, actor, "Submitted")
+        _save(declaration, actor, DECLARATIONS.step("submit").label)
     return declaration
 
 
@@ -174,12 +175,14 @@ def declaration_accept(declaration: Declaration, *, actor) -> Declaration:
     with _answering_races("declaration"), transaction.atomic():
         declaration = _locked_declaration(declaration)
         _commissioner(actor, declaration.plan.locality)
-        if declaration.status == DeclarationStatus.ACCEPTED and _reviewed_already(declaration, "declaration", actor):
+        if declaration.status == DECLARATIONS.step("accept").target and _reviewed_already(
+            declaration, "declaration", actor
+        ):
             return declaration
         _check(permissions.can_review_declaration(actor, declaration))
-        declaration.status = DeclarationStatus.ACCEPTED
+        declaration.status = DECLARATIONS.step("accept").target
         declaration.reviewed_by, declaration.reviewed_at = actor, timezone.now()
-        _save(declaration, actor, "Accepted")
+        _save(declaration, actor, DECLARATIONS.step("accept").label)
         _evaluate_on_commit(actor, f"IA declaration {declaration.pk} accepted", declaration.plan.locality_id)
     return declaration
 
@@ -191,11 +194,13 @@ def declaration_return(declaration: Declaration, *, actor, reason: str) -> Decla
     with _answering_races("declaration"), transaction.atomic():
         declaration = _locked_declaration(declaration)
         _commissioner(actor, declaration.plan.locality)
-        if declaration.status == DeclarationStatus.RETURNED and _reviewed_already(declaration, "declaration", actor):
+        if declaration.status == DECLARATIONS.step("return").target and _reviewed_already(
+            declaration, "declaration", actor
+        ):
             return declaration
         _check(permissions.can_review_declaration(actor, declaration))
-        declaration.status = DeclarationStatus.RETURNED
+        declaration.status = DECLARATIONS.step("return").target
         declaration.reviewed_by, declaration.reviewed_at = actor, timezone.now()
         declaration.return_reason = reason
-        _save(declaration, actor, "Returned")
+        _save(declaration, actor, DECLARATIONS.step("return").label)
     return declaration

@@ -25,13 +25,7 @@ from .quarters import Quarter
 from .status import money, quarters_until, trend
 from .status import overview as overview_rows
 from .transitions import IATransitionNotAllowed
-
-TAG = {
-    "draft": "nhsuk-tag--grey",
-    "submitted": "nhsuk-tag--blue",
-    "accepted": "nhsuk-tag--green",
-    "returned": "nhsuk-tag--red",
-}
+from .workflow import DECLARATIONS, PLANS
 
 
 @login_required
@@ -145,7 +139,6 @@ def status(request: HttpRequest, code: str) -> HttpResponse:
             "session_use": sessions,
             "is_lead": permissions.is_lead_of(request.user, locality),
             "today": day,
-            "tags": TAG,
         },
     )
 
@@ -226,7 +219,8 @@ def plan(request: HttpRequest, code: str, phase: int) -> HttpResponse:
             "can_edit": permissions.can_edit_plan(user, the_plan)[0],
             "can_review": permissions.can_review_plan(user, the_plan)[0],
             "plan_item": PLAN_ITEMS[Phase(the_plan.phase)],
-            "tags": TAG,
+            "tags": PLANS.tags,
+            "declaration_tags": DECLARATIONS.tags,
             "assessment": assess_plan(the_plan, today()),
             "missing": permissions.declarations_missing(the_plan),
         },
@@ -275,7 +269,7 @@ def declaration(request: HttpRequest, code: str, phase: int, kind: str) -> HttpR
             "review": review,
             "can_edit": permissions.can_edit_declaration(user, item)[0],
             "can_review": permissions.can_review_declaration(user, item)[0],
-            "tags": TAG,
+            "declaration_tags": DECLARATIONS.tags,
         },
     )
 

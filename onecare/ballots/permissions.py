@@ -9,6 +9,7 @@ from onecare.accounts.scoping import visible_localities
 from onecare.membership.roles import is_onecare_staff, is_scrutineer
 
 from .models import Ballot, BallotStatus
+from .workflow import BALLOTS
 
 Answer = tuple[bool, str]
 
@@ -49,7 +50,7 @@ def can_vote(user, ballot: Ballot, practice: Practice) -> Answer:
         return False, "Only the practice's named lead or practice manager can cast its vote."
     if not ballot.electors.filter(practice=practice).exists():
         return False, f"{practice.name} is not in the electorate for this ballot."
-    if ballot.status != BallotStatus.OPEN:
+    if not BALLOTS.allows("vote_online", ballot.status):
         return False, f"This ballot is {ballot.get_status_display().lower()}: votes cannot be cast."
     return True, ""
 
@@ -57,15 +58,16 @@ def can_vote(user, ballot: Ballot, practice: Practice) -> Answer:
 def can_record_vote(user, ballot: Ballot) -> Answer:
     if not is_onecare_staff(user):
         return False, "Only the returning officer (One Care staff) records postal and meeting votes."
-    if ballot.status != BallotStatus.OPEN:
+    if not BALLOTS.allows("vote_postal", ballot.status):
         return False, f"This ballot is {ballot.get_status_display().lower()}: votes cannot be recorded."
     return True, ""
 
 
-def can_run(user, ballot: Ballot, *, sources: set[BallotStatus]) -> Answer:
+def can_run(user, ballot: Ballot, step: str) -> Answer:
+    """Open or close the ballot (the returning officer's steps of workflow.BALLOTS)."""
     if not is_onecare_staff(user):
         return False, "Only One Care staff run ballots."
-    if ballot.status not in sources:
+    if not BALLOTS.allows(step, ballot.status):
         return False, f"This ballot is {ballot.get_status_display().lower()}."
     return True, ""
 
@@ -82,7 +84,7 @@ def can_see_tally(user, ballot: Ballot) -> Answer:
 def can_certify(user, ballot: Ballot) -> Answer:
     if not is_scrutineer(user):
         return False, "Only the independent scrutineer (Avon LMC) can certify a result."
-    if ballot.status != BallotStatus.CLOSED:
+    if not BALLOTS.allows("certify", ballot.status):
         return False, "Only a closed ballot can be certified."
     return True, ""
 

@@ -84,7 +84,7 @@ def ballot_open(ballot: Ballot, *, actor) -> Ballot:
         ballot = _locked(ballot)
         if ballot.status == BallotStatus.OPEN:
             return ballot
-        _check(permissions.can_run(actor, ballot, sources={BallotStatus.DRAFT}))
+        _check(permissions.can_run(actor, ballot, "open"))
         if ballot.is_election and ballot.candidates.count() < 1:
             raise BallotError("Add the candidates before opening an election.")
         practices = Practice.objects.filter(pk__in=electorate_practices(ballot)).annotate(
@@ -202,7 +202,7 @@ def ballot_close(ballot: Ballot, *, actor, at: datetime.datetime | None = None) 
         ballot = _locked(ballot)
         if ballot.status == BallotStatus.CLOSED:
             return ballot
-        _check(permissions.can_run(actor, ballot, sources={BallotStatus.OPEN}))
+        _check(permissions.can_run(actor, ballot, "close"))
         ballot.closed_at = at or timezone.now()
         _set_status(ballot, BallotStatus.CLOSED, "Closed")
     return ballot

@@ -16,7 +16,7 @@ from .count import result_of, turnout
 from .forms import RecordVoteForm, VoteForm
 from .models import BallotStatus, Channel, Vote
 from .transitions import BallotError, ballot_certify, vote_cast
-from .workflow import TAG_CLASS
+from .workflow import BALLOTS
 
 
 @login_required
@@ -29,7 +29,7 @@ def ballot_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "onecare/ballot_list.html",
-        {"ballots": ballots, "tag_class": TAG_CLASS, "decision_localities": decision_localities},
+        {"ballots": ballots, "tag_class": BALLOTS.tags, "decision_localities": decision_localities},
     )
 
 
@@ -72,7 +72,7 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "ballot": ballot,
             "form": form,
-            "tag_class": TAG_CLASS.get(ballot.status),
+            "tag_class": BALLOTS.tag_class(ballot.status),
             "candidates": ballot.candidates.select_related("practice"),
             "can_record": permissions.can_record_vote(request.user, ballot)[0],
             "can_see_tally": permissions.can_see_tally(request.user, ballot)[0],
@@ -121,7 +121,7 @@ def ballot_results(request: HttpRequest, pk: int) -> HttpResponse:
         "onecare/ballot_results.html",
         {
             "ballot": ballot,
-            "tag_class": TAG_CLASS.get(ballot.status),
+            "tag_class": BALLOTS.tag_class(ballot.status),
             "can_see_tally": allowed,
             "hidden_reason": reason,
             "result": result_of(ballot) if allowed else None,

@@ -1,6 +1,7 @@
 """Every change to a practice's place in the register goes through member_update: nothing else assigns Member.status.
 
-The allowed moves are data (MOVES). Only One Care staff make them; a repeat with nothing new changes nothing.
+The allowed moves are the register's workflow (MEMBERS, onecare.workflow). Only One Care staff make them; a repeat
+with nothing new changes nothing. The register shows a status in words, with no tag.
 """
 
 import datetime
@@ -9,18 +10,29 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from localities.models import Practice
+from onecare.workflow import Step, Workflow
 
 from .models import Member, MemberStatus
-from .roles import is_onecare_staff
+from .roles import ONECARE_STAFF, is_onecare_staff
 
 S = MemberStatus
-# status now -> statuses it may move to
-MOVES: dict[MemberStatus, set[MemberStatus]] = {
-    S.INVITED: {S.MEMBER, S.DECLINED},
-    S.DECLINED: {S.INVITED, S.MEMBER},
-    S.MEMBER: {S.LEFT},
-    S.LEFT: {S.MEMBER},
-}
+STAFF = frozenset({ONECARE_STAFF})
+
+# A practice enters the register invited (member_invite); every later move is one of these steps (member_update).
+MEMBERS = Workflow(
+    "member register",
+    S,
+    [
+        Step("join", frozenset({S.INVITED, S.DECLINED, S.LEFT}), S.MEMBER, STAFF, "Joined"),
+        Step("decline", frozenset({S.INVITED}), S.DECLINED, STAFF, "Declined"),
+        Step("invite_again", frozenset({S.DECLINED}), S.INVITED, STAFF, "Invited again"),
+        Step("leave", frozenset({S.MEMBER}), S.LEFT, STAFF, "Left"),
+    ],
+    tags={},
+    noun="A practice",
+)
+# The member admin (onecare/membership/admin.py) reads this name: status now -> statuses it may move to.
+MOVES = {state: MEMBERS.targets_from(state) for state in S}
 FIELDS = {
     "status",
     "invited_on",
@@ -56,7 +68,8 @@ def member_invite(practice: Practice, *, actor, invited_on: datetime.date) -> Me
 
 
 def member_update(member: Member, *, actor, reason: str = "", **changes) -> Member:
-    """Change the register entry: status moves must be in MOVES; the record is validated before it is saved."""
+    """Change the register entry: a status move must be a step of MEMBERS; the record is validated before it is
+    saved."""
     if not is_onecare_staff(actor):
         raise RegisterError("Only One Care staff keep the member register.")
     unknown = set(changes) - FIELDS
@@ -68,7 +81,7 @@ def member_update(member: Member, *, actor, reason: str = "", **changes) -> Memb
         if not changed:
             return member
         status = changed.get("status")
-        if status is not None and status not in MOVES[S(member.status)]:
+        if status is not None and status not in MEMBERS.targets_from(member.status):
             raise RegisterError(
                 f"A practice that is {member.get_status_display().lower()} cannot become {S(status).label.lower()}."
             )

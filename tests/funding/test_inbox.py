@@ -241,6 +241,6 @@ def test_it_answers_as_the_permission_functions(lts_rules, people, releases):
 
 
 def _roles(step):
-    from funding.release_workflow import RELEASE_STEPS
+    from funding.release_workflow import RELEASES
 
-    return RELEASE_STEPS[step].roles
+    return RELEASES.step(step).roles
