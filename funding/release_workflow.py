@@ -46,10 +46,6 @@ RELEASES = Workflow(
     noun="A release",
 )
 
-# The release admin (funding/admin_releases.py) reads these two names: the workflow's own steps and tags.
-RELEASE_STEPS = RELEASES.steps
-TAG_CLASS = RELEASES.tags
-
 
 def delegated_limit() -> Decimal:
     """The delegated limit in force: data (funding.DelegatedLimit, changed by four eyes: funding.rule_changes),

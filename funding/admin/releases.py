@@ -28,7 +28,7 @@ from ..release_actions import (
 )
 from ..release_page import RELATED, explained
 from ..release_transitions import exception_needed
-from ..release_workflow import RELEASE_STEPS, TAG_CLASS, delegated_limit, needs_second_approval
+from ..release_workflow import RELEASES, delegated_limit, needs_second_approval
 from .payment_runs import add_to_payment_run
 from .rules import ProposeChanges
 from .totals import ZERO, totals
@@ -158,7 +158,7 @@ class ReleaseAdmin(AuditedAdmin):
             "refused": refused,
             "happened": what_happened(release, details["history"][-1] if details["history"] else None),
             "remains": what_remains(release, limit),
-            "tag_class": TAG_CLASS[release.state],
+            "tag_class": RELEASES.tag_class(release.state),
             "limit": limit,
             "second_approval": needs_second_approval(release.amount, limit),
             "exception": exception_needed(release),
@@ -217,15 +217,15 @@ class ReleaseAdmin(AuditedAdmin):
                 self.message_user(request, message, messages.ERROR)
             if done:
                 amount = sum((r.amount for r in done), ZERO)
-                label = RELEASE_STEPS[step].target.label.lower()
+                label = RELEASES.step(step).target.label.lower()
                 self.message_user(request, f"{len(done)} releases {label}, {money(amount)} in all.")
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{RELEASE_STEPS[step].label}: are you sure?",
+            "title": f"{RELEASES.step(step).label}: are you sure?",
             "opts": self.model._meta,
             "step": step,
-            "label": RELEASE_STEPS[step].label,
+            "label": RELEASES.step(step).label,
             "action": f"{step}_selected",
             "releases": queryset,
             "totals": totals(queryset),
