@@ -21,8 +21,6 @@ class ImportContext:
     options: dict = field(default_factory=dict)
     today: datetime.date = field(default_factory=timezone.localdate)
     area: frozenset[str] = field(default_factory=portal_area)
-    # Set by the orchestrator: which PostgreSQL-only fast path may be used ("auto", "python" or "sql").
-    writer: str = "auto"
     _commissioner_ids: dict[str, int] | None = None
 
     @property
