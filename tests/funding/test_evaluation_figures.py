@@ -4,8 +4,8 @@ latest_list_size applies), several reference dates in one query, and the history
 import datetime
 from decimal import Decimal
 
-from funding.bulk_writes import LINE
-from funding.evaluation import evaluate_milestones, figures_at, practice_figures
+from funding.evaluation import evaluate_milestones
+from funding.ledger import LINE, figures_at, practice_figures
 from funding.models import Release, ReleaseLine, ReleaseTransition
 from localities.models import LocalityMembership, SourceKind
 from localities.population import Basis, latest_list_size
