@@ -96,7 +96,6 @@ class Run:
     """One evaluation while it runs: its record, when it started and the fields every release it proposes shares."""
 
     evaluation: MilestoneEvaluation
-    triggered_by: object
     trigger: str
     fields: dict
     requests_consumed: int = 0
@@ -141,7 +140,7 @@ def evaluate(
             "triggered_by_id": triggered_by.pk if triggered_by and by_hand else None,
             "proposed_at": started,
         }
-        run = Run(evaluation, triggered_by, trigger, common)
+        run = Run(evaluation, trigger, common)
         proposed = propose(list(due(run)), common)
         adjustments = adjustments_due(common, adjusting)
         write(proposed + adjustments, user=triggered_by, reason=run.reason, at=started)
