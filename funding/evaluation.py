@@ -1,147 +1,38 @@
-"""Working out what is due: releases whose gate is met, and adjustments of paid releases whose figures moved.
+"""Working out what is due under the LTS: releases whose gate is met (funding/MONEY.md).
+
+This module is the LTS milestone gate: which localities each tranche is due for, the rule record each release
+keeps, whether it is late and who triggered it for its locality. The ledger service (funding.ledger) does the
+rest, as for every scheme: the lock, the evaluation record, the releases with their per-practice lines, the
+adjustments of paid releases, the one write path and the outcome.
 
 evaluate_milestones() is idempotent and set-based: its query count depends on the number of tranches
 (one query each for the localities due), never on the number of localities or practices. Two evaluations at once
-are serialised by a PostgreSQL advisory lock held to the end of the transaction; the partial unique
-constraints on Release are the last guard.
+are serialised by the ledger's lock; the partial unique constraints on Release are the last guard.
 """
 
 import datetime
-import functools
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal
 
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
-from django.db.models import BooleanField, CharField, Count, Exists, F, Field, Func, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from localities.models import Locality, LocalityMembership
-from localities.population import FIELD_FOR_BASIS, Basis, latest_snapshots
-from onecare.formats import money
 
-from .bulk_writes import write_releases
+from . import ledger
+from .ledger import Due, Outcome, Run, among
 from .models import (
     RELEASED_STATES,
     SEPARATE_SCHEMES,
-    UNSETTLED_STATES,
     EvaluationRequest,
     Evidence,
     EvidenceStatus,
-    MilestoneEvaluation,
     Release,
     ReleaseKind,
-    ReleaseLine,
     ReleaseState,
     ReleaseTransition,
     Tranche,
 )
-from .money import ZERO, largest_remainder, release_amount
-
-# pg_advisory_xact_lock key: "LTS" in ASCII, so it cannot be mistaken for another lock of this portal.
-LOCK_KEY = 0x4C5453
-
-
-# One member practice's list size at a reference date: (practice_id, patients, snapshot_date, source_kind, opted_out).
-Figure = tuple[int, Decimal, datetime.date | None, str, bool]
-# A per-practice line before it is written: its figure and its amount, (practice_id, patients, snapshot_date,
-# source_kind, opted_out, amount), the order funding.bulk_writes.LINE copies it into ReleaseLine's table in.
-Line = tuple[int, Decimal, datetime.date | None, str, bool, Decimal]
-# Plain tuples rather than named ones: an evaluation holds tens of thousands of each, and the garbage collector stops
-# tracking a plain tuple of plain values (never a tuple subclass), so they do not bring on full collections.
-PRACTICE, PATIENTS, SNAPSHOT_DATE, SOURCE_KIND, OPTED_OUT, AMOUNT = range(6)
-
-
-@dataclass
-class Outcome:
-    evaluation: MilestoneEvaluation
-    proposed: list[Release] = field(default_factory=list)
-    adjustments: list[Release] = field(default_factory=list)
-
-    @property
-    def amount(self) -> Decimal:
-        return sum((r.amount for r in self.proposed + self.adjustments), ZERO)
-
-    def summary_line(self) -> str:
-        return f"summary: proposed={len(self.proposed)} adjustments={len(self.adjustments)} amount={self.amount:.2f}"
-
-
-def _latest_snapshot(at: datetime.date, basis: str) -> Subquery:
-    """ "figure|date|source" of the snapshot latest_list_size() picks (localities.population.latest_snapshots), in one
-    subquery: one index lookup per member practice for all three."""
-    figure = FIELD_FOR_BASIS[basis]
-    key = Concat(
-        Cast(figure, CharField()),
-        Value("|"),
-        Cast("extract_date", CharField()),
-        Value("|"),
-        "source_kind",
-        output_field=CharField(),
-    )
-    return Subquery(latest_snapshots(at, basis).annotate(key=key).values("key")[:1], output_field=CharField())
-
-
-THOUSANDTH = Decimal("0.001")
-
-
-class _AnyOf(Func):
-    """`column = ANY(array)` (PostgreSQL)."""
-
-    arg_joiner = " = ANY("
-    template = "%(expressions)s)"
-    output_field = BooleanField()
-
-
-def _among(field: str, ids) -> Func | Q:
-    """A filter on `field` being one of `ids`: on PostgreSQL one array parameter (a thousand separate ones cost per item
-    to compile, send and parse), elsewhere IN (...)."""
-    if connection.vendor == "postgresql":
-        return _AnyOf(F(field), Value(list(ids)))
-    return Q(**{f"{field}__in": ids})
-
-
-def practice_figures(at: datetime.date, basis: str, locality_ids) -> dict[int, list[Figure]]:
-    """Each locality's member practices on `at` (opted out included) with their list sizes then, in one query."""
-    return figures_at({(at, basis): locality_ids}).get((at, basis), {})
-
-
-def figures_at(wanted: dict[tuple[datetime.date, str], Iterable[int]]) -> dict[tuple, dict[int, list[Figure]]]:
-    """practice_figures() for several (reference date, basis) at once, in one query: by (date, basis), then locality,
-    its member practices in ODS code order."""
-    keys = [key for key, ids in wanted.items() if ids]
-    if not keys:
-        return {}
-    parts = [
-        LocalityMembership.objects.on(at)
-        .filter(_among("locality_id", wanted[(at, basis)]))
-        .annotate(part=Value(str(n)), code=F("practice__code"), snapshot=_latest_snapshot(at, basis))
-        .order_by()
-        .values_list("part", "locality_id", "code", "practice_id", "opted_out_on", "snapshot")
-        for n, (at, basis) in enumerate(keys)
-    ]
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    snapshots: dict[str, tuple[datetime.date, str]] = {}  # "date|source" -> (date, source): a handful per run
-    found: dict[tuple, dict[int, list[Figure]]] = {key: defaultdict(list) for key in keys}
-    # The part as text, not a number: a number would bring a converter to every row.
-    targets = {str(n): (at, basis == Basis.WEIGHTED, found[(at, basis)]) for n, (at, basis) in enumerate(keys)}
-    for part, locality_id, _, practice_id, opted_out_on, snapshot in rows.order_by("part", "locality_id", "code"):
-        at, weighted, figures = targets[part]
-        opted_out = opted_out_on is not None and opted_out_on <= at
-        if snapshot is None:
-            figures[locality_id].append((practice_id, Decimal(0), None, "", opted_out))
-            continue
-        number, _, key = snapshot.partition("|")
-        seen = snapshots.get(key)
-        if seen is None:
-            day, _, source = key.partition("|")
-            seen = snapshots[key] = (datetime.date.fromisoformat(day), source)
-        patients = Decimal(number)
-        if weighted:  # the column's three places, whatever text the database gave
-            patients = patients.quantize(THOUSANDTH)
-        figures[locality_id].append((practice_id, patients, seen[0], seen[1], opted_out))
-    return found
 
 
 def _due(tranche: Tranche, at: datetime.date) -> list[tuple[int, datetime.date | None]]:
@@ -216,71 +107,6 @@ def _rule(tranche: Tranche) -> dict:
     }
 
 
-def _lines(figures: list[Figure], amount: Decimal) -> list[Line]:
-    parts = largest_remainder(amount, [f[PATIENTS] for f in figures]) if figures else []
-    return [(*f, part) for f, part in zip(figures, parts, strict=True)]
-
-
-def _summary(figures: list[Figure]) -> dict:
-    """A release's population, latest snapshot date and snapshot sources, from its practices' figures."""
-    return {
-        "population": sum((f[PATIENTS] for f in figures), Decimal(0)),
-        "snapshot_date": max((f[SNAPSHOT_DATE] for f in figures if f[SNAPSHOT_DATE]), default=None),
-        "snapshot_sources": ", ".join(sorted({f[SOURCE_KIND] for f in figures if f[SOURCE_KIND]})),
-    }
-
-
-_UNSET = object()
-
-
-@functools.cache
-def _release_fields() -> tuple[list[tuple[str, object]], list[tuple[int, Field]]]:
-    """Release's fields in order as (attname, default), and where a default is computed each time, (index, field)."""
-    fields = Release._meta.concrete_fields
-    computed = [(i, f) for i, f in enumerate(fields) if callable(f.default)]
-    return [(f.attname, _UNSET if callable(f.default) else f.get_default()) for f in fields], computed
-
-
-def _new_release(tranche: Tranche, adjusts: Release | None = None, **values) -> Release:
-    """Release(tranche=tranche, adjusts=adjusts, **values) with every field given positionally, as the ORM builds the
-    rows it loads: an evaluation builds thousands, and keywords and related-object descriptors cost per field."""
-    values["tranche_id"] = tranche.pk
-    values["adjusts_id"] = adjusts.pk if adjusts is not None else None
-    fields, computed = _release_fields()
-    args = [values.pop(name, default) for name, default in fields]
-    for i, f in computed:
-        if args[i] is _UNSET:
-            args[i] = f.get_default()
-    if values:
-        raise TypeError(f"Release has no field {', '.join(values)}.")
-    release = Release(*args)
-    # What assigning the related objects would have done: cache them, and take the database they came from.
-    release._state.db = tranche._state.db or DEFAULT_DB_ALIAS
-    Release.tranche.field.set_cached_value(release, tranche)
-    if adjusts is not None:
-        Release.adjusts.field.set_cached_value(release, adjusts)
-    return release
-
-
-def _release(tranche: Tranche, locality_id: int, figures: list[Figure], **fields) -> tuple[Release, list[Line]]:
-    summary = _summary(figures)
-    release = _new_release(
-        tranche,
-        locality_id=locality_id,
-        rate=tranche.rate,
-        basis=tranche.basis,
-        reference_date=tranche.reference_date,
-        amount=release_amount(tranche.rate, summary["population"]),
-        # The version of the tranche applied and who proposed and approved it: they may not approve this release.
-        rule_version=tranche.version,
-        rule_proposed_by_id=tranche.version_proposed_by_id,
-        rule_approved_by_id=tranche.version_approved_by_id,
-        **summary,
-        **fields,
-    )
-    return release, _lines(figures, release.amount)
-
-
 def _late_because(tranche: Tranche, gate_evidence: list[dict], established_on: datetime.date | None) -> str:
     """Why a release is late, in words (blank when it is not): its gate met after the tranche's due date."""
     if tranche.due_by is None:
@@ -295,30 +121,16 @@ def _late_because(tranche: Tranche, gate_evidence: list[dict], established_on: d
     return ""
 
 
-def _below_minimum_because(tranche: Tranche, population: Decimal) -> str:
-    """Why a release is flagged under the scheme's minimum population, in words (blank when it is not)."""
-    minimum = tranche.scheme.minimum_population
-    if minimum is None or population >= minimum:
-        return ""
-    basis = "registered patients" if tranche.basis == Basis.REGISTERED else "weighted patients"
-    return (
-        f"{population.normalize():,f} {basis} on {tranche.reference_date:%d/%m/%Y}, under the scheme's minimum of "
-        f"{minimum:,}."
-    )
-
-
-def _propose(
-    tranches: list[Tranche], at: datetime.date, common: dict, triggers: dict | None = None
-) -> list[tuple[Release, list[Line]]]:
+def _gate(tranches: list[Tranche], at: datetime.date, triggers: dict) -> list[Due]:
     """The releases now due. `triggers`: locality id -> [(evidence id, who accepted it)] of the evaluation requests
     this run consumed; a release's triggered_by is the person whose acceptance triggered it for its locality (the
-    acceptance of gate evidence first), else common's (a run by hand counts for every locality), else nobody."""
+    acceptance of gate evidence first), else the run's (a run by hand counts for every locality), else nobody."""
     due = {tranche: _due(tranche, at) for tranche in tranches}
     wanted_items = {item.pk for tranche in tranches if due[tranche] for item in tranche.gate_items.all()}
     evidence = defaultdict(list)
     if wanted_items:
         rows = Evidence.objects.filter(
-            _among("locality_id", {lid for pairs in due.values() for lid, _ in pairs}),
+            among("locality_id", {lid for pairs in due.values() for lid, _ in pairs}),
             item_id__in=wanted_items,
             status=EvidenceStatus.ACCEPTED,
         ).values_list("locality_id", "item_id", "item__number", "pk", "reviewed_by_id", "reviewed_at")
@@ -333,105 +145,23 @@ def _propose(
                     "accepted_on": timezone.localdate(reviewed_at) if reviewed_at else at,
                 }
             )
-    groups = defaultdict(set)
-    for tranche, pairs in due.items():
-        groups[(tranche.reference_date, tranche.basis)].update(pk for pk, _ in pairs)
-    figures = figures_at(groups)
-    triggers = triggers or {}
     made = []
     for tranche, pairs in due.items():
         gate = {item.pk for item in tranche.gate_items.all()}
         rule = _rule(tranche)
         for locality_id, established_on in pairs:
-            practices = figures[(tranche.reference_date, tranche.basis)].get(locality_id, [])
             gate_evidence = [e for e in evidence[locality_id] if e["item_id"] in gate]
             late = _late_because(tranche, gate_evidence, established_on)
-            fields = dict(common)
+            fields = {"late": bool(late), "late_because": late}
             requests = triggers.get(locality_id)
             if requests:
                 opened = {e["evidence"] for e in gate_evidence}
                 fields["triggered_by_id"] = next((by for ev, by in requests if ev in opened), requests[0][1])
-            release, lines = _release(
-                tranche,
-                locality_id,
-                practices,
-                kind=ReleaseKind.RELEASE,
-                rule={
-                    **rule,
-                    "gate_evidence": [{k: v for k, v in e.items() if k != "accepted_on"} for e in gate_evidence],
-                },
-                late=bool(late),
-                late_because=late,
-                **fields,
-            )
-            below = _below_minimum_because(tranche, release.population)
-            release.below_minimum, release.below_minimum_because = bool(below), below
-            if release.amount > 0:
-                made.append((release, lines))
-    return made
-
-
-def _adjust(common: dict, scope: Q | None = None) -> list[tuple[Release, list[Line]]]:
-    """For each paid release without an unsettled adjustment, the top-up or claw-back its figures now call for.
-
-    `scope` narrows the releases looked at: the LTS evaluation leaves out SEPARATE_SCHEMES, which adjust their own.
-    """
-    if scope is None:
-        scope = ~Q(tranche__scheme__code__in=SEPARATE_SCHEMES)
-    paid = list(
-        Release.objects.filter(scope, kind=ReleaseKind.RELEASE, state=ReleaseState.PAID)
-        .exclude(adjustments__state__in=UNSETTLED_STATES)
-        .select_related("tranche__scheme")
-    )
-    if not paid:
-        return []
-    accounted: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    lines = ReleaseLine.objects.filter(
-        Q(release__in=paid) | Q(release__adjusts__in=paid, release__state=ReleaseState.PAID)
-    ).values_list("release_id", "release__adjusts_id", "practice_id", "amount")
-    for release_id, adjusts_id, practice_id, amount in lines:
-        accounted[adjusts_id or release_id][practice_id] += amount
-    groups = defaultdict(set)
-    for release in paid:
-        groups[(release.reference_date, release.basis)].add(release.locality_id)
-    figures = figures_at(groups)
-    made = []
-    for release in paid:
-        practices = figures[(release.reference_date, release.basis)].get(release.locality_id, [])
-        summary = _summary(practices)
-        now_due = release_amount(release.rate, summary["population"])
-        before = accounted[release.pk]
-        difference = now_due - sum(before.values(), ZERO)
-        if difference == 0:
-            continue
-        new_lines = {line[PRACTICE]: line for line in _lines(practices, now_due)}
-        adjustment = Release(
-            locality_id=release.locality_id,
-            tranche=release.tranche,
-            kind=ReleaseKind.ADJUSTMENT,
-            adjusts=release,
-            rule={**release.rule, "adjusts": release.pk, "previous_amount": str(sum(before.values(), ZERO))},
-            rule_version=release.rule_version,
-            rule_proposed_by_id=release.rule_proposed_by_id,
-            rule_approved_by_id=release.rule_approved_by_id,
-            rate=release.rate,
-            basis=release.basis,
-            reference_date=release.reference_date,
-            amount=difference,
-            reason=(
-                f"List sizes at {release.reference_date:%d/%m/%Y} revised: {money(now_due)} now due against "
-                f"{money(sum(before.values(), ZERO))} paid ({'top-up' if difference > 0 else 'claw-back'})."
-            ),
-            **summary,
-            **common,
-        )
-        deltas = []
-        for practice_id in sorted(set(new_lines) | set(before)):
-            line = new_lines.get(practice_id) or (practice_id, Decimal(0), None, "", False, ZERO)
-            delta = line[AMOUNT] - before.get(practice_id, ZERO)
-            if delta:
-                deltas.append((*line[:AMOUNT], delta))
-        made.append((adjustment, deltas))
+            gate_rule = {
+                **rule,
+                "gate_evidence": [{k: v for k, v in e.items() if k != "accepted_on"} for e in gate_evidence],
+            }
+            made.append(Due(tranche, locality_id, gate_rule, fields))
     return made
 
 
@@ -469,42 +199,27 @@ def evaluate_milestones(
     that locality. A run by hand (triggered_by, no evidence_id) counts for every locality; a run that follows an
     acceptance (evidence_id) only through the requests it consumes.
     """
-    started = timezone.now()
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Two evaluations at once (two workers) take turns; SQLite serialises writers by itself.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        evaluation = MilestoneEvaluation.objects.create(
-            at=at, started_at=started, triggered_by=triggered_by, trigger=trigger[:200]
-        )
-        triggers = _claim_requests(started)
-        consumed = sum(len(requests) for requests in triggers.values())
+
+    def due(run: Run) -> list[Due]:
+        triggers = _claim_requests(run.started)
+        run.requests_consumed = sum(len(requests) for requests in triggers.values())
         tranches = list(
             Tranche.objects.filter(active=True, scheme__active=True)
             .exclude(scheme__code__in=SEPARATE_SCHEMES)
             .select_related("scheme")
             .prefetch_related("gate_items")
         )
-        common = {
-            "state": ReleaseState.PROPOSED,
-            "evaluation_id": evaluation.pk,
-            "triggered_by_id": triggered_by.pk if triggered_by and evidence_id is None else None,
-            "proposed_at": started,
-        }
-        proposed = _propose(tranches, at, common, triggers)
-        adjustments = _adjust(common)
-        made = proposed + adjustments
-        write_releases(
-            made, user=triggered_by, reason=f"Proposed by evaluation {evaluation.pk} ({trigger})", at=started
-        )
-        outcome = Outcome(evaluation, [r for r, _ in proposed], [r for r, _ in adjustments])
-        evaluation.proposed = len(outcome.proposed)
-        evaluation.adjustments = len(outcome.adjustments)
-        evaluation.amount = outcome.amount
-        evaluation.requests_consumed = consumed
-        evaluation.save(update_fields=["proposed", "adjustments", "amount", "requests_consumed"])
-    return outcome
+        return _gate(tranches, at, triggers)
+
+    return ledger.evaluate(
+        at,
+        due,
+        # The schemes with their own evaluation (SEPARATE_SCHEMES) adjust their own releases.
+        adjusting=~Q(tranche__scheme__code__in=SEPARATE_SCHEMES),
+        triggered_by=triggered_by,
+        trigger=trigger,
+        by_hand=evidence_id is None,
+    )
 
 
 def evaluate_milestones_by_ids(

@@ -13,14 +13,14 @@ live or rejected release for the quarter gets nothing more; a withdrawn one may 
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from funding.bulk_writes import write_releases
-from funding.evaluation import LOCK_KEY, Outcome, _adjust, _release, practice_figures
-from funding.models import MilestoneEvaluation, Release, ReleaseKind, ReleaseState, Scheme, Tranche
+from funding import ledger
+from funding.ledger import Due, Outcome, Run
+from funding.models import Release, ReleaseKind, ReleaseState, Scheme, Tranche
 from localities.models import Basis, Locality
 
 from .compliance import Assessment, assess_all
@@ -60,7 +60,8 @@ def terms_for(quarter: Quarter) -> PaymentTerms:
 def quarter_tranche(quarter: Quarter) -> Tranche:
     """The quarter's tranche, made the first time the quarter is evaluated with the terms then in force."""
     scheme, _ = Scheme.objects.get_or_create(code=SCHEME_CODE, defaults={"name": SCHEME_NAME})
-    tranche = Tranche.objects.filter(scheme=scheme, code=str(quarter)).first()
+    # Its scheme at hand (the ledger reads the scheme's minimum population), without a query.
+    tranche = Tranche.objects.filter(scheme=scheme, code=str(quarter)).select_related("scheme").first()
     if tranche is None:
         terms = terms_for(quarter)
         tranche = Tranche(
@@ -176,71 +177,53 @@ def evaluate_improved_access(
     (triggered_for None); when an acceptance in one locality triggered the run (triggered_for: that locality's
     id), only that locality's release names the acceptor, and the others name nobody (the beat's run)."""
     judged_on = payable_on(quarter, today or timezone.localdate())
-    started = timezone.now()
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # The LTS evaluation's lock: both write the same ledger, so they take turns.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        label = f"improved access {quarter} ({trigger})"
-        evaluation = MilestoneEvaluation.objects.create(
-            at=judged_on, started_at=started, triggered_by=triggered_by, trigger=label[:200]
-        )
-        tranche = quarter_tranche(quarter)
-        assessments = assess_all(Locality.objects.all(), judged_on)
-        taken = {
+    label = f"improved access {quarter} ({trigger})"
+    found = {}
+
+    def compliant(run: Run) -> list[Due]:
+        """The quarter's release is due for every compliant locality without a live or rejected one."""
+        tranche = found["tranche"] = quarter_tranche(quarter)
+        assessments = found["assessments"] = assess_all(Locality.objects.all(), judged_on)
+        taken = found["taken"] = {
             r.locality_id: r
             for r in Release.objects.filter(tranche=tranche, kind=ReleaseKind.RELEASE).exclude(
                 state=ReleaseState.WITHDRAWN
             )
         }
         due = [a for a in assessments if a.compliant and a.locality.pk not in taken]
-        figures = practice_figures(tranche.reference_date, tranche.basis, [a.locality.pk for a in due])
-        trigger_id = triggered_by.pk if triggered_by else None
-        common = {
-            "state": ReleaseState.PROPOSED,
-            "evaluation_id": evaluation.pk,
-            "triggered_by_id": trigger_id if triggered_for is None else None,
-            "proposed_at": started,
-        }
-        proposed, made_for = [], {}
         applied = rules_applied(quarter, judged_on)
         gates = gate_records([a.locality.pk for a in due])
-        for assessment in due:
-            pk = assessment.locality.pk
-            release, lines = _release(
+        acceptor = {"triggered_by_id": triggered_by.pk if triggered_by else None}
+        return [
+            Due(
                 tranche,
-                pk,
-                figures.get(pk, []),
-                kind=ReleaseKind.RELEASE,
-                rule=_rule(tranche, quarter, assessment, applied, gates.get(pk)),
-                **{**common, "triggered_by_id": trigger_id if triggered_for in (None, pk) else None},
+                a.locality.pk,
+                _rule(tranche, quarter, a, applied, gates.get(a.locality.pk)),
+                # The locality whose acceptance triggered the run names the acceptor; the others nobody.
+                acceptor if triggered_for is not None and triggered_for == a.locality.pk else {},
             )
-            if release.amount > 0:
-                proposed.append((release, lines))
-                made_for[assessment.locality.pk] = release
-        adjustments = _adjust(common, Q(tranche__scheme__code=SCHEME_CODE))
-        write_releases(
-            proposed + adjustments,
-            user=triggered_by,
-            reason=f"Proposed by evaluation {evaluation.pk} ({label})",
-            at=started,
+            for a in due
+        ]
+
+    with transaction.atomic():
+        outcome = ledger.evaluate(
+            judged_on,
+            compliant,
+            adjusting=Q(tranche__scheme__code=SCHEME_CODE),
+            triggered_by=triggered_by,
+            trigger=label,
+            by_hand=triggered_for is None,
         )
+        made_for = {r.locality_id: r for r in outcome.proposed}
+        taken, tranche = found["taken"], found["tranche"]
         records = [
-            _record(evaluation, quarter, a, made_for.get(a.locality.pk), taken.get(a.locality.pk), tranche)
-            for a in assessments
+            _record(outcome.evaluation, quarter, a, made_for.get(a.locality.pk), taken.get(a.locality.pk), tranche)
+            for a in found["assessments"]
         ]
         bulk_create_with_history(
             records, QuarterAssessment, default_user=triggered_by, default_change_reason=label[:100]
         )
-        outcome = IAOutcome(
-            evaluation, [r for r, _ in proposed], [r for r, _ in adjustments], quarter=quarter, assessments=records
-        )
-        evaluation.proposed = len(outcome.proposed)
-        evaluation.adjustments = len(outcome.adjustments)
-        evaluation.amount = outcome.amount
-        evaluation.save(update_fields=["proposed", "adjustments", "amount"])
-    return outcome
+    return IAOutcome(outcome.evaluation, outcome.proposed, outcome.adjustments, quarter=quarter, assessments=records)
 
 
 def _record(evaluation, quarter, assessment, made, taken, tranche) -> QuarterAssessment:

@@ -1,6 +1,7 @@
 """Helpers for the ledger tests: accept evidence directly, and make localities join or be paid."""
 
 import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -62,3 +63,42 @@ def mark(release: Release, state: ReleaseState, paid_on: datetime.date = datetim
         )
     release.refresh_from_db()
     return release
+
+
+def proposal_record_problems() -> list[str]:
+    """What the ledger service wrote with each release, against its evaluation (empty when all is as it should be):
+    its "+" history record and its first transition ("" to proposed) carry the evaluation's user, reason and start,
+    and its per-practice lines add up to its amount. Runs on PostgreSQL and on the embedded SQLite database alike
+    (test_payments_final_sqlite.py runs it there), so it reads through the ORM only."""
+    from collections import defaultdict
+
+    from django.db.models import Sum
+
+    from funding.models import ReleaseLine, ReleaseTransition
+
+    created = {h.id: h for h in Release.history.filter(history_type="+").order_by("history_id")}
+    first = {}
+    for transition in ReleaseTransition.objects.order_by("at", "pk"):
+        first.setdefault(transition.release_id, transition)
+    lines = defaultdict(
+        Decimal, ReleaseLine.objects.values("release").annotate(total=Sum("amount")).values_list("release", "total")
+    )
+    problems = []
+    for release in Release.objects.select_related("evaluation").order_by("pk"):
+        evaluation = release.evaluation
+        reason = f"Proposed by evaluation {evaluation.pk} ({evaluation.trigger})"
+        said = (evaluation.triggered_by_id, evaluation.started_at)
+        history = created.get(release.pk)
+        if history is None or (history.history_user_id, history.history_date, history.history_change_reason) != (
+            *said,
+            reason[:100],
+        ):
+            problems.append(f"release {release.pk}: history record not the evaluation's")
+        transition = first.get(release.pk)
+        if transition is None or (transition.actor_id, transition.at, transition.reason) != (*said, reason):
+            problems.append(f"release {release.pk}: transition not the evaluation's")
+        elif (transition.from_state, transition.to_state) != ("", ReleaseState.PROPOSED):
+            problems.append(f"release {release.pk}: first transition not to proposed")
+        if lines[release.pk] != release.amount:
+            problems.append(f"release {release.pk}: lines add up to {lines[release.pk]}, not {release.amount}")
+    return problems

@@ -1,10 +1,14 @@
 """Payments are final on the embedded SQLite demo too: its triggers (funding/sqlite_triggers.py, written after every
-migrate) refuse to take the demo's paid release back, whatever code writes."""
+migrate) refuse to take the demo's paid release back, whatever code writes. And the ledger service writes there as
+on PostgreSQL: every release the demo's evaluations proposed (LTS and Improved Access) has the history record,
+transition and lines tests/funding/ledger.proposal_record_problems asks for."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -52,12 +56,28 @@ def manage(*args: str, database: Path) -> str:
     return done.stdout
 
 
-def test_the_demo_database_refuses_to_take_a_paid_release_back(tmp_path):
-    database = tmp_path / "demo.sqlite3"
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory) -> Path:
+    """The demo, loaded into a SQLite database once for the tests of this module."""
+    database = tmp_path_factory.mktemp("sqlite") / "demo.sqlite3"
     manage("migrate", "--noinput", database=database)
     manage("load_demo_data", database=database)
+    return database
 
-    output = manage("shell", "-c", ATTEMPTS, database=database).splitlines()
+
+WRITTEN = """
+from funding.models import Release
+from tests.funding.ledger import proposal_record_problems
+
+for problem in proposal_record_problems():
+    print("problem:", problem)
+for scheme in ("lts", "ia"):
+    print(f"{scheme}:", Release.objects.filter(tranche__scheme__code=scheme).count())
+"""
+
+
+def test_the_demo_database_refuses_to_take_a_paid_release_back(demo_database):
+    output = manage("shell", "-c", ATTEMPTS, database=demo_database).splitlines()
     said = [line for line in output if line.startswith(("refused:", "allowed:"))]
 
     assert said == [
@@ -68,3 +88,11 @@ def test_the_demo_database_refuses_to_take_a_paid_release_back(tmp_path):
         "refused: schedule line changed",
         "refused: paid twice",
     ]
+
+
+def test_the_ledger_writes_history_transitions_and_lines_on_sqlite_as_on_postgresql(demo_database):
+    output = manage("shell", "-c", WRITTEN, database=demo_database).splitlines()
+
+    assert [line for line in output if line.startswith("problem:")] == []
+    counts = dict(line.split(": ") for line in output if line.startswith(("lts:", "ia:")))
+    assert int(counts["lts"]) > 0 and int(counts["ia"]) > 0, counts
