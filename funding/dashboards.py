@@ -127,15 +127,6 @@ def envelope_terms(today: datetime.date) -> tuple[Decimal, datetime.date]:
     return tranches["rate"], tranches["latest"] or today
 
 
-def ia_rate_a_year() -> Decimal:
-    """The Improved Access payment terms' rate a weighted head a quarter for the year the scheme plans (one query)."""
-    from improved_access.models import PaymentTerms
-    from improved_access.quarters import LAST_PLANNED
-
-    terms = PaymentTerms.objects.filter(applies_from__lte=LAST_PLANNED.start).order_by("-applies_from").first()
-    return terms.rate * IA_QUARTERS_PLANNED if terms else ZERO
-
-
 def _sums(scheme: Q, name: str) -> dict:
     return {
         f"{name}_proposed": Coalesce(Sum("amount", filter=scheme & Q(state=ReleaseState.PROPOSED)), ZERO),
@@ -145,13 +136,12 @@ def _sums(scheme: Q, name: str) -> dict:
 
 
 def money_by_ccg(
-    localities: QuerySet[Locality], today: datetime.date, ia_rate: Decimal | None = None
+    localities: QuerySet[Locality], today: datetime.date, ia_rate: Decimal
 ) -> tuple[list[CcgMoney], Money, Decimal]:
-    """Per CCG and locality, the LTS money (and in each row's `ia` the Improved Access money), with the grand total
-    and the LTS rate per head. Four queries whatever the number of localities (three given the IA rate a year)."""
+    """Per CCG and locality, the LTS money (and in each row's `ia` the Improved Access money, its envelope at
+    `ia_rate` a weighted head a year: improved_access.dashboards.ia_rate_a_year), with the grand total and the LTS
+    rate per head. Three queries whatever the number of localities."""
     rate, at = envelope_terms(today)
-    if ia_rate is None:
-        ia_rate = ia_rate_a_year()
     ia = Q(tranche__scheme__code=IA)
     sums = {
         row["locality_id"]: row
@@ -251,9 +241,9 @@ def money_charts(groups: list[CcgMoney], grand: Money, months: list[dict]) -> di
     return {"ccg_charts": ccg_charts, "envelope_chart": envelope, "paid_chart": paid}
 
 
-def money_dashboard(localities: QuerySet[Locality], today: datetime.date) -> dict:
-    """Everything /funding/money/ shows (five queries whatever the number of localities)."""
-    ia_rate = ia_rate_a_year()
+def money_dashboard(localities: QuerySet[Locality], today: datetime.date, ia_rate: Decimal) -> dict:
+    """Everything /funding/money/ shows, given the Improved Access rate a weighted head a year (four queries whatever
+    the number of localities; portal.dashboards adds the one that reads the rate)."""
     groups, grand, rate = money_by_ccg(localities, today, ia_rate)
     months = paid_over_time(localities)
     charts = money_charts(groups, grand, months)

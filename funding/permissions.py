@@ -4,7 +4,7 @@ from localities.models import Locality, LocalityMembership
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import today, visible_localities
 
-from .models import ChecklistItem, Evidence
+from .models import LTS_SCHEME, PLAN_EVIDENCE_ITEMS, ChecklistItem, Evidence
 from .workflow import EVIDENCE
 
 Answer = tuple[bool, str]
@@ -27,9 +27,7 @@ def can_review_locality(user, locality: Locality) -> bool:
 
 def plan_phase_of(evidence: Evidence) -> int | None:
     """The Improved Access phase whose plan is this evidence (item 1.7: 1, item 2.4: 2), else None (one query)."""
-    from improved_access.models import LTS_SCHEME, PLAN_ITEMS
-
-    numbers = {number: phase for phase, number in PLAN_ITEMS.items()}
+    numbers = {number: phase for phase, number in PLAN_EVIDENCE_ITEMS.items()}
     number = (
         ChecklistItem.objects.filter(pk=evidence.item_id, phase__scheme__code=LTS_SCHEME, number__in=numbers)
         .values_list("number", flat=True)

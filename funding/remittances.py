@@ -24,6 +24,7 @@ from localities.models import Locality, LocalityMembership, Practice, SourceKind
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import today, visible_localities, visible_practices
 from onecare.formats import long_date, money, patients
+from onecare.quarters import Quarter
 
 from .exports import payee_of
 from .models import (
@@ -104,8 +105,6 @@ def why_words(release: Release, titles: dict[str, str]) -> str:
         reason = release.reason or "The figures it was worked out from were revised."
         return f"Adjusts {adjusted}. {reason}"
     if rule.get("quarter"):
-        from improved_access.quarters import Quarter
-
         try:
             quarter = Quarter.parse(rule["quarter"])
             label = f"{quarter} ({quarter.label})"

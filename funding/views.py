@@ -14,7 +14,6 @@ from onecare.pagecache import cached_page
 
 from . import permissions, transitions
 from .checklist import locality_checklist
-from .dashboards import money_dashboard
 from .forms import EvidenceForm, ReviewForm
 from .models import ChecklistItem, Evidence, EvidenceFile, EvidenceStatus, EvidenceTransition, Phase
 from .workflow import EVIDENCE, OVERDUE_WHEN
@@ -238,11 +237,3 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             **with_history(evidence),
         },
     )
-
-
-@login_required
-@cached_page
-def money(request: HttpRequest) -> HttpResponse:
-    """LTS and Improved Access money per CCG and locality the user can see (envelope, proposed, committed, paid,
-    remaining), paid over time, and the envelope used: charts with their figures in tables."""
-    return render(request, "funding/money.html", money_dashboard(visible_localities(request.user), today()))

@@ -5,7 +5,7 @@ from . import governance_views, views
 app_name = "localities"
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("<slug:code>/", views.detail, name="detail"),
+    # "<slug:code>/" (detail): the locality page, portal.views.locality_page (portal.urls puts it in this namespace).
     path("<slug:code>/governance/", governance_views.summary, name="governance"),
     path("<slug:code>/governance/vehicle/", governance_views.vehicle_edit, name="vehicle-edit"),
     path(

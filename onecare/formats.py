@@ -2,8 +2,6 @@
 
 - money: the pound sign, thousands separators and two decimals: £1,234.50; a claw-back is -£1,234.50.
 - patients: a whole number with thousands separators (a weighted list size of 163,505.6 reads 163,506).
-- source_kinds: list-size source codes in words ("nhs_digital, nhs_payments" reads "NHS Digital: Patients Registered
-  at a GP Practice; NHS Payments to General Practice").
 - no figure at all reads as an en dash, never "None".
 
 Rounding here is for showing only: money is rounded to the penny once, where it is worked out (funding.money).
@@ -44,13 +42,3 @@ def patients(value) -> str:
     if number is None:
         return NO_FIGURE
     return f"{number.quantize(Decimal(1), rounding=ROUND_HALF_UP):,.0f}"
-
-
-def source_kinds(value) -> str:
-    """Source codes (one, or several joined by commas as Release.snapshot_sources keeps them) in words, by
-    localities.models.SourceKind's labels; a code it does not know is shown as it is; nothing is an empty string."""
-    from localities.models import SourceKind
-
-    labels = dict(SourceKind.choices)
-    codes = [code.strip() for code in str(value or "").split(",") if code.strip()]
-    return "; ".join(str(labels.get(code, code)) for code in codes)

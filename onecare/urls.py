@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from onecare.accounts import views as account_views
+from portal import urls as portal_urls
 
 admin.site.site_header = "BNSSG locality funding portal: administration"
 admin.site.site_title = "BNSSG locality funding portal"
@@ -13,8 +14,9 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("onecare.accounts.urls")),
     path("accounts/two-factor/", include("onecare.security.urls")),
-    path("localities/", include("localities.urls")),
-    path("funding/", include("funding.urls")),
+    # The localities and funding URLs, with the pages that combine the apps (the locality page, the money dashboard).
+    path("localities/", include(portal_urls.localities)),
+    path("funding/", include(portal_urls.funding)),
     path("improved-access/", include("improved_access.urls")),
     # One Care: the membership register, practice ballots and the business plan tracker.
     path("onecare/register/", include("onecare.membership.urls")),

@@ -223,3 +223,17 @@ def test_it_loads_only_the_reference_data_when_asked():
     assert LocalityMembership.objects.count() == 96
     assert not LocalityVehicle.objects.exists()
     assert not User.objects.exists()
+
+
+def test_the_reference_data_loads_without_the_demo_the_way_production_loads_it():
+    out = StringIO()
+    call_command("load_reference_data", stdout=out)
+
+    assert "lts_tranches.json" in out.getvalue()
+    assert Locality.objects.count() == 6
+    assert LocalityMembership.objects.count() == 96
+    assert apps.get_model("funding", "Tranche").objects.count() == 4
+    assert not LocalityVehicle.objects.exists()
+    assert not User.objects.exists()
+    call_command("load_reference_data", stdout=(again := StringIO()))
+    assert "Reference data loaded: none;" in again.getvalue()

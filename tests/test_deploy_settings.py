@@ -111,3 +111,16 @@ def test_without_a_cache_url_sessions_stay_in_the_database():
     engine, backend = settings_of("s.SESSION_ENGINE", "s.CACHES['default']['BACKEND']", env=production_env())
     assert engine == "django.contrib.sessions.backends.db"
     assert backend == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_production_has_no_demo_or_synthetic_data_commands_but_loads_the_reference_data():
+    """devdata (load_demo_data, generate_scale_data, demo_totp_code) is installed for development and tests only."""
+    (apps,) = settings_of("s.INSTALLED_APPS", env=production_env())
+    assert "devdata" not in apps and "portal" in apps
+    listed = manage("help", "--commands", env=production_env())
+    assert listed.returncode == 0, listed.stderr
+    commands = listed.stdout.split()
+    assert "load_reference_data" in commands
+    assert not {"load_demo_data", "generate_scale_data", "demo_totp_code"} & set(commands)
+    refused = manage("load_demo_data", env=production_env())
+    assert refused.returncode != 0 and "Unknown command: 'load_demo_data'" in refused.stderr

@@ -12,8 +12,9 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from localities.formats import source_kinds
 from onecare.accounts.admin_base import AuditedAdmin, ByCondition, ByLocality, ScopedAdmin, admin_localities
-from onecare.formats import money, patients, source_kinds
+from onecare.formats import money, patients
 from onecare.pagecache import cached_page
 
 from ..models import MilestoneEvaluation, Release, Tranche

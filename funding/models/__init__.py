@@ -1,6 +1,6 @@
 """The LTS checklist, evidence and its transitions, reminders, the payments hand-off, tranches, releases, runs."""
 
-from .checklist import ChecklistItem, Phase, Scheme
+from .checklist import LTS_SCHEME, PLAN_EVIDENCE_ITEMS, ChecklistItem, Phase, Scheme
 from .evidence import Evidence, EvidenceFile, EvidenceStatus, EvidenceTransition
 from .ledger import (
     DEAD_STATES,
@@ -22,6 +22,8 @@ from .payments import Payment, ScheduleLine
 from .rules import DelegatedLimit, RuleChange, RuleChangeState, VersionedRule
 
 __all__ = [
+    "LTS_SCHEME",
+    "PLAN_EVIDENCE_ITEMS",
     "DEAD_STATES",
     "IN_A_RUN",
     "RELEASED_STATES",

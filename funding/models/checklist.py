@@ -7,6 +7,13 @@ from simple_history.models import HistoricalRecords
 
 from onecare import constraints as worded
 
+# The LTS checklist items whose evidence is a locality's Improved Access plan, by the plan's phase: "1.7 Agree a
+# plan for delivery of Improved Access to start on 1/4/18" and "2.4 Agree a plan for delivery of Improved Access
+# Phase 2 from 1/7/28" (sic: 2018). The checklist knows which of its items are evidenced elsewhere; improved_access
+# (above funding) reviews them on the plan (improved_access.models.PLAN_ITEMS).
+LTS_SCHEME = "lts"
+PLAN_EVIDENCE_ITEMS = {1: "1.7", 2: "2.4"}
+
 
 class Scheme(models.Model):
     """A funding scheme with a governance checklist, e.g. the Locality Transformation Scheme."""

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from funding.models import LTS_SCHEME as LTS_SCHEME  # the IA code reads it from here too
+from funding.models import PLAN_EVIDENCE_ITEMS
 from localities.models import Locality
 from onecare import constraints as worded
 
@@ -21,10 +23,8 @@ class Phase(models.IntegerChoices):
 
 PHASE_STARTS = {Phase.ONE: datetime.date(2018, 4, 1), Phase.TWO: datetime.date(2018, 7, 1)}
 
-# The LTS checklist items each phase's plan is the evidence for: "1.7 Agree a plan for delivery of Improved Access
-# to start on 1/4/18" and "2.4 Agree a plan for delivery of Improved Access Phase 2 from 1/7/28" (sic: 2018).
-LTS_SCHEME = "lts"
-PLAN_ITEMS = {Phase.ONE: "1.7", Phase.TWO: "2.4"}
+# The LTS checklist items each phase's plan is the evidence for (funding.models.PLAN_EVIDENCE_ITEMS: 1.7 and 2.4).
+PLAN_ITEMS = {Phase(phase): number for phase, number in PLAN_EVIDENCE_ITEMS.items()}
 
 
 class PlanStatus(models.TextChoices):

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "localities",
     "funding",
     "improved_access",
+    # The pages that combine the apps above: the header's navigation, the locality page, the money dashboard.
+    "portal",
     # One Care: the membership register, practice ballots and the business plan tracker.
     "onecare.membership",
     "onecare.ballots",
@@ -75,10 +77,10 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "onecare.accounts.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
             # {{ amount|money }} and {{ population|patients }} everywhere: one way to show a figure.
-            "builtins": ["onecare.templatetags.formats"],
+            "builtins": ["onecare.templatetags.formats", "localities.templatetags.sources"],
         },
     },
 ]

@@ -6,8 +6,11 @@ DEBUG is off unless a developer opts in with DJANGO_DEBUG=true: a mistyped addre
 """
 
 from .base import *  # noqa: F403
-from .base import STORAGES
+from .base import INSTALLED_APPS, STORAGES
 from .env import env_bool
+
+# The demo (`load_demo_data`) and the synthetic scale data: development only (devdata/apps.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "devdata"]
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 

@@ -4,7 +4,11 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
+from .base import INSTALLED_APPS
 from .env import env_str
+
+# The demo (`load_demo_data`) and the synthetic scale data the tests and `make bench` build (devdata/apps.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "devdata"]
 
 if not env_str("DATABASE_URL", "").startswith("postgres"):
     raise RuntimeError("Tests run on PostgreSQL: use `make test` (it starts a throwaway cluster).")

@@ -1,5 +1,5 @@
-"""{{ amount|money }}, {{ population|patients }} and {{ codes|source_kinds }} on every template (a builtin library:
-no {% load %} needed)."""
+"""{{ amount|money }} and {{ population|patients }} on every template (a builtin library: no {% load %} needed);
+{{ codes|source_kinds }} is localities' (localities.templatetags.sources)."""
 
 from django import template
 
@@ -9,4 +9,3 @@ register = template.Library()
 
 register.filter("money", formats.money, is_safe=True)
 register.filter("patients", formats.patients, is_safe=True)
-register.filter("source_kinds", formats.source_kinds)

@@ -1,6 +1,6 @@
-"""The money dashboards (funding.dashboards, /funding/money/): the LTS and Improved Access together per CCG and
-locality, paid over time by month and scheme, the envelope used and remaining; charts beside tables; a fixed number
-of queries however many localities there are."""
+"""The money dashboards (funding.dashboards, shown by portal.dashboards at /funding/money/): the LTS and Improved
+Access together per CCG and locality, paid over time by month and scheme, the envelope used and remaining; charts
+beside tables; a fixed number of queries however many localities there are."""
 
 import datetime
 import re
@@ -11,13 +11,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from funding.dashboards import money_by_ccg, money_dashboard, paid_over_time
+from funding.dashboards import money_by_ccg, paid_over_time
 from funding.evaluation import evaluate_milestones
 from funding.models import Release, ReleaseState
+from improved_access.dashboards import ia_rate_a_year
 from improved_access.payments import evaluate_improved_access
 from improved_access.quarters import Quarter
 from localities.models import Locality
 from onecare.accounts.roles import Role
+from portal.dashboards import money_dashboard
 from tests.improved_access.factories import compliant_plan
 from tests.localities.factories import LocalityFactory
 from tests.onecare.factories import UserFactory
@@ -48,7 +50,7 @@ def world(lts_rules, bnssg, north_somerset, make_member_practice):
 
 
 def test_it_adds_up_each_schemes_money_per_locality_and_both_together(world):
-    groups, grand, rate = money_by_ccg(Locality.objects.all(), D(2019, 1, 1))
+    groups, grand, rate = money_by_ccg(Locality.objects.all(), D(2019, 1, 1), ia_rate_a_year())
     rows = {row.name: row for group in groups for row in group.localities}
     south, wood = rows["South Bristol"], rows["Woodspring"]
     assert rate == Decimal("3.00")

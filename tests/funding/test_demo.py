@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 
-from funding.demo import load_demo_evidence
+from devdata.demo.funding import load_demo_evidence
 from funding.models import EvaluationRequest, Evidence, EvidenceTransition
 from localities.models import Commissioner
 from onecare.accounts.roles import Role

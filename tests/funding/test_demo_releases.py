@@ -4,7 +4,7 @@ import datetime
 
 from django.core.management import call_command
 
-from funding.demo import load_demo_releases
+from devdata.demo.funding import load_demo_releases
 from funding.models import PaymentRun, Release
 
 
@@ -19,7 +19,7 @@ def test_it_walks_demo_releases_to_different_states():
     assert states[("nwbris", "T1")] == states[("wood", "T1")] == "proposed"
     assert Release.objects.get(locality__code="sbris", tranche__code="T1").amount == 81_753  # 163,506 x £0.50
     # Three paid runs on the CCG's pay dates of 2018/19: South Gloucestershire's T1 in April, South Bristol's in May,
-    # and South Bristol's Improved Access 2018Q1 in July (improved_access.demo).
+    # and South Bristol's Improved Access 2018Q1 in July (devdata.demo.improved_access).
     assert set(PaymentRun.objects.values_list("name", "state", "paid_on")) == {
         ("LTS April 2018 (demo)", "paid", datetime.date(2018, 4, 20)),
         ("LTS May 2018 (demo)", "paid", datetime.date(2018, 5, 18)),

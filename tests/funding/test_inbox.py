@@ -17,8 +17,8 @@ from funding.models import DelegatedLimit, Release, ReleaseState
 from funding.release_transitions import release_approve
 from funding.release_workflow import delegated_limit
 from localities.models import ListSizeSnapshot
-from onecare.accounts.context_processors import navigation
 from onecare.accounts.roles import Role
+from portal.context_processors import navigation
 from tests.localities.factories import LocalityFactory
 from tests.onecare.factories import UserFactory
 

@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from funding.models import PaymentRun, Release
+from localities.formats import source_kinds
 from localities.models import Locality, SourceKind
 from onecare.accounts.models import User
-from onecare.formats import money, patients, source_kinds
+from onecare.formats import money, patients
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # A pound sign or "GBP" before a figure (intcomma, floatformat or none: the money filter writes the pound sign

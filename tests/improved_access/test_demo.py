@@ -2,9 +2,9 @@ import datetime
 
 from django.core.management import call_command
 
+from devdata.demo.improved_access import load_demo
 from funding.models import Evidence, EvidenceStatus, Release
 from improved_access.compliance import assess
-from improved_access.demo import load_demo
 from improved_access.models import Plan, PlanStatus
 from localities.models import Locality
 

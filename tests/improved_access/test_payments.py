@@ -9,6 +9,7 @@ from funding.exports import schedule_rows
 from funding.models import Release, ReleaseState, Tranche
 from funding.payment_runs import payment_run_add, payment_run_create
 from funding.release_transitions import ReleaseTransitionNotAllowed, release_approve, release_reject, release_withdraw
+from improved_access.dashboards import ia_rate_a_year
 from improved_access.models import DeclarationKind, DeclarationStatus, QuarterAssessment
 from improved_access.payments import IAPaymentError, evaluate_improved_access
 from improved_access.quarters import Quarter
@@ -162,7 +163,7 @@ def test_it_keeps_whoever_accepted_a_declaration_from_approving(pair, bnssg):
 
 def test_it_leaves_ia_out_of_the_lts_dashboards_and_evaluation(pair):
     evaluate()
-    _, grand, rate = money_by_ccg(Locality.objects.all(), APRIL_2)
+    _, grand, rate = money_by_ccg(Locality.objects.all(), APRIL_2, ia_rate_a_year())
     assert grand.proposed == Decimal("0.00")
     assert not Tranche.objects.filter(scheme__code="lts").exists()
     from funding.evaluation import evaluate_milestones

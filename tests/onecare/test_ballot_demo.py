@@ -1,7 +1,7 @@
 from django.core.management import call_command
 
-from localities.management.commands.load_demo_data import REFERENCE_FIXTURES
-from onecare.ballots.demo import OFFER_TITLE, load_demo
+from devdata.demo.onecare import OFFER_TITLE, load_demo
+from devdata.management.commands.load_demo_data import REFERENCE_FIXTURES
 from onecare.ballots.models import Ballot, BallotStatus, DecisionOutcome
 from onecare.membership.models import Member
 
@@ -29,7 +29,7 @@ def test_it_reproduces_the_2016_offer_ballot_once():
 
 
 def test_it_leaves_an_election_open_for_the_demo_practice_manager():
-    from onecare.ballots.demo import BOARD_TITLE
+    from devdata.demo.onecare import BOARD_TITLE
 
     call_command("load_demo_data", verbosity=0)
     load_demo()
@@ -43,7 +43,7 @@ def test_it_leaves_an_election_open_for_the_demo_practice_manager():
 def test_it_lets_the_demo_practice_manager_vote_and_read_the_2016_result(client):
     from django.urls import reverse
 
-    from onecare.ballots.demo import BOARD_TITLE
+    from devdata.demo.onecare import BOARD_TITLE
 
     call_command("load_demo_data", verbosity=0)
     load_demo()

@@ -13,9 +13,9 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from devdata.scale import generate_scale_data
 from funding.models import Evidence, EvidenceStatus, PaymentRun, Release
 from localities.models import Locality, LocalityMembership, Practice
-from localities.scale import generate_scale_data
 from onecare.accounts.models import User
 from onecare.accounts.roles import Role
 from onecare.ballots.models import Ballot, Decision

@@ -4,9 +4,9 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from devdata.scale import generate_scale_data
 from funding.models import Evidence, EvidenceStatus, EvidenceTransition, Release, ReleaseLine, ReleaseState
 from localities.models import Commissioner, ListSizeSnapshot, Locality, LocalityMembership, Practice
-from localities.scale import generate_scale_data
 
 
 def digest() -> dict:

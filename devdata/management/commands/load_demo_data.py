@@ -11,23 +11,19 @@ saves, which django-simple-history does not record, so every loaded record witho
 one initial ("created") history record; running the command again adds none.
 """
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from django.apps import apps
-from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Model, Sum
-from django.utils import timezone
-from simple_history.utils import get_history_model_for_model
+from django.db.models import Sum
 
-from funding.demo import load_demo_evidence, load_demo_releases
-from improved_access.demo import load_demo as load_ia_demo
+from devdata.demo.funding import load_demo_evidence, load_demo_releases
+from devdata.demo.improved_access import load_demo as load_ia_demo
+from devdata.demo.onecare import DEMO_PEOPLE as ONECARE_DEMO_PEOPLE
+from devdata.demo.onecare import load_demo as load_onecare_demo
 from localities.models import (
     Commissioner,
     ListSizeSnapshot,
@@ -40,20 +36,10 @@ from localities.models import (
 )
 from onecare.accounts.models import User
 from onecare.accounts.roles import STAFF_ROLES, Role, sync_role_groups
-from onecare.ballots.demo import DEMO_PEOPLE as ONECARE_DEMO_PEOPLE
-from onecare.ballots.demo import load_demo as load_onecare_demo
 from onecare.security.twofactor import demo_devices_seed
+from portal.reference_data import FIXTURES_DIR, REFERENCE_FIXTURES, add_initial_history, all_present, fixture_records
 
-FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
-REFERENCE_FIXTURES = [
-    "commissioners.json",
-    "bnssg_practices.json",
-    "bnssg_localities.json",
-    "lts_checklist.json",
-    "lts_tranches.json",
-]
 DEMO_FIXTURES = ["demo_governance.json"]
-HISTORY_REASON = "Initial record: loaded from the BNSSG fixtures"
 
 
 @dataclass(frozen=True)
@@ -93,35 +79,6 @@ DEMO_USERS = [
 LEAD_REPRESENTATIVE = {"username": "locality.lead", "locality": "sbris", "role": "lead", "name": "Dr C. Demo"}
 
 ORGANISATION_MODELS = {"commissioner": Commissioner, "practice": Practice, "locality": Locality}
-
-
-def fixture_records(path: Path) -> dict[type[Model], set]:
-    """The primary keys a fixture file holds, per model."""
-    records: dict[type[Model], set] = {}
-    for item in json.loads(path.read_text(encoding="utf-8")):
-        records.setdefault(apps.get_model(item["model"]), set()).add(item["pk"])
-    return records
-
-
-def all_present(records: dict[type[Model], set]) -> bool:
-    return all(model._default_manager.filter(pk__in=pks).count() == len(pks) for model, pks in records.items())
-
-
-def add_initial_history(records: dict[type[Model], set]) -> int:
-    """Give each record without any history one "created" history record; returns how many were written."""
-    written = 0
-    now = timezone.now()
-    for model, pks in records.items():
-        history_model = get_history_model_for_model(model)
-        pk_name = model._meta.pk.attname
-        has_history = history_model.objects.filter(**{f"{pk_name}__in": pks}).values_list(pk_name, flat=True)
-        missing = list(model._default_manager.filter(pk__in=pks).exclude(pk__in=has_history).order_by("pk"))
-        if missing:
-            model.history.bulk_history_create(
-                missing, batch_size=500, default_change_reason=HISTORY_REASON, default_date=now
-            )
-            written += len(missing)
-    return written
 
 
 class Command(BaseCommand):

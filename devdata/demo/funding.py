@@ -22,15 +22,14 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from funding.evaluation import evaluate_milestones
+from funding.models import ChecklistItem, Evidence, Release, ReleaseKind, Tranche
+from funding.payment_runs import payment_run_add, payment_run_create, payment_run_lock, payment_run_mark_paid
+from funding.release_transitions import release_approve, release_authorise, release_reject
+from funding.transitions import evidence_accept, evidence_return, evidence_save_draft, evidence_submit
 from localities.models import Commissioner, Locality
 from onecare.accounts.models import User
 from onecare.accounts.roles import Role
-
-from .evaluation import evaluate_milestones
-from .models import ChecklistItem, Evidence, Release, ReleaseKind, Tranche
-from .payment_runs import payment_run_add, payment_run_create, payment_run_lock, payment_run_mark_paid
-from .release_transitions import release_approve, release_authorise, release_reject
-from .transitions import evidence_accept, evidence_return, evidence_save_draft, evidence_submit
 
 
 @contextmanager
@@ -96,7 +95,7 @@ def stand_in_lead(locality: Locality) -> User:
 
 @override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
 def load_demo_evidence() -> int:
-    from improved_access.demo import plan_as_evidence
+    from devdata.demo.improved_access import plan_as_evidence
     from improved_access.models import PLAN_ITEMS
 
     if Evidence.objects.exists():

@@ -19,13 +19,12 @@ from django.utils import timezone
 from localities.models import Locality, Practice
 from onecare.accounts.models import User
 from onecare.accounts.roles import sync_role_groups
+from onecare.ballots.models import Answer, Ballot, BallotKind, Candidate, Channel, ElectorateKind
+from onecare.ballots.transitions import ballot_certify, ballot_close, ballot_open, decision_record, vote_cast
 from onecare.businessplan.models import Area
 from onecare.membership.models import Member, MemberStatus
 from onecare.membership.roles import ONECARE_STAFF, SCRUTINEER
 from onecare.membership.transitions import member_invite, member_update
-
-from .models import Answer, Ballot, BallotKind, Candidate, Channel, ElectorateKind
-from .transitions import ballot_certify, ballot_close, ballot_open, decision_record, vote_cast
 
 LONDON = ZoneInfo("Europe/London")
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "onecare_businessplan.json"

@@ -6,7 +6,8 @@ A locality's IA plan is the evidence for checklist items 1.7 (phase 1) and 2.4 (
 accepts 1.7 through plan_as_evidence() (the plan's own transitions), and load_demo() then takes South Bristol
 through what the scheme asks before a quarter is paid: every phase 1 item accepted (1.6 resubmitted and accepted in
 January 2018), the phase 1 plan and its declarations accepted in March 2018, the phase 2 plan in June 2018. Every
-step goes through the transitions on its own day (funding.demo.demo_clock), because compliance counts an acceptance
+step goes through the transitions on its own day (devdata.demo.funding.demo_clock), because compliance counts an
+acceptance
 only from its day and the demo's quarters are 2018/19's. Then it evaluates 2018Q1-2018Q4, each on the night after
 the quarter ends (2018Q4's on 01/04/2019), proposing South Bristol's four releases, and pays its 2018Q1 release
 through the ledger's transitions (pay_one_quarter()): approved by the second commissioner (who accepted none of its
@@ -24,13 +25,10 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from funding.demo import demo_clock, on
+from devdata.demo.funding import demo_clock, on
 from funding.models import ChecklistItem, Evidence, EvidenceStatus, Release, ReleaseKind, ReleaseState
-from localities.models import Commissioner, Locality
-from onecare.accounts.models import User
-
-from .editing import plan_ensure
-from .models import (
+from improved_access.editing import plan_ensure
+from improved_access.models import (
     LTS_SCHEME,
     PLAN_ITEMS,
     ActivityReturn,
@@ -45,7 +43,9 @@ from .models import (
     Session,
     defaults_ensure,
 )
-from .quarters import Quarter
+from improved_access.quarters import Quarter
+from localities.models import Commissioner, Locality
+from onecare.accounts.models import User
 
 T = datetime.time
 PRE, SAME_DAY, BOTH = Booking.PRE_BOOKABLE, Booking.SAME_DAY, Booking.BOTH
@@ -109,7 +109,7 @@ def _sessions(plan: Plan, rows, actor) -> list[Session]:
 
 def _declarations_submit(plan: Plan, lead) -> None:
     """The lead submits each declaration still to submit, with its demo evidence (before the plan: IA.md)."""
-    from .transitions import declaration_submit
+    from improved_access.transitions import declaration_submit
 
     for declaration in plan.declarations.all():
         if declaration.status in (DeclarationStatus.DRAFT, DeclarationStatus.RETURNED):
@@ -118,7 +118,7 @@ def _declarations_submit(plan: Plan, lead) -> None:
 
 def _declarations_accept(plan: Plan, commissioner, pending: set) -> None:
     """The commissioner accepts each submitted declaration but those left pending."""
-    from .transitions import declaration_accept
+    from improved_access.transitions import declaration_accept
 
     for declaration in plan.declarations.all():
         if declaration.status == DeclarationStatus.SUBMITTED and declaration.kind not in pending:
@@ -181,7 +181,7 @@ def plan_as_evidence(
     returned by the reviewer (step "submit", "accept" or "return") with the declarations not `pending`; the item
     follows the plan.
     on_days: the days it is submitted and reviewed (none: today)."""
-    from .transitions import plan_accept, plan_return, plan_submit
+    from improved_access.transitions import plan_accept, plan_return, plan_submit
 
     submitted, reviewed = on_days
     phase = next(phase for phase, item in PLAN_ITEMS.items() if item == number)
@@ -205,7 +205,8 @@ def plan_as_evidence(
 
 
 # South Bristol's year: phase 1 items submitted and accepted before the 31/12/2017 deadline (1.6 returned, resubmitted
-# in January and accepted; funding.demo), the phase 1 plan accepted in March 2018, the phase 2 plan in June 2018.
+# in January and accepted; devdata.demo.funding), the phase 1 plan accepted in March 2018, the phase 2 plan in June
+# 2018.
 D = datetime.date
 SIX_RESUBMITTED = (D(2018, 1, 15), D(2018, 1, 22))
 SOUTH_BRISTOL_PLANS = {Phase.ONE: (D(2018, 3, 20), D(2018, 3, 28)), Phase.TWO: (D(2018, 6, 18), D(2018, 6, 25))}
@@ -219,8 +220,7 @@ PLANS_COMMITTED_AT = on(D(2018, 3, 29), 2)
 def _south_bristol(south: Locality, lead, commissioner) -> Plan:
     """South Bristol meets every condition of the scheme: each step through its transition on its day."""
     from funding.transitions import evidence_accept, evidence_submit
-
-    from .transitions import plan_accept
+    from improved_access.transitions import plan_accept
 
     six = ChecklistItem.objects.filter(phase__scheme__code=LTS_SCHEME, number="1.6").first()
     returned = Evidence.objects.filter(locality=south, item=six, status=EvidenceStatus.RETURNED).first()
@@ -249,7 +249,7 @@ def _south_bristol(south: Locality, lead, commissioner) -> Plan:
 def _woodspring(wood: Locality, commissioner) -> Plan:
     """Woodspring's phase 1 plan (its item 1.7) submitted in March 2018 and returned: no Sunday, a short Friday
     evening, only pre-bookable sessions; two declarations still waiting for review."""
-    from funding.demo import stand_in_lead
+    from devdata.demo.funding import stand_in_lead
 
     lead = stand_in_lead(wood)
     return plan_as_evidence(
@@ -275,9 +275,9 @@ def evaluated_on(quarter: Quarter) -> datetime.datetime:
 
 
 def pay_one_quarter(locality: Locality) -> Release | None:
-    """South Bristol's 2018Q1 payment, through the real transitions as funding.demo pays LTS tranche 1, each step on
-    its day in July 2018."""
-    from funding.demo import stand_in_approver
+    """South Bristol's 2018Q1 payment, through the real transitions as devdata.demo.funding pays LTS tranche 1, each
+    step on its day in July 2018."""
+    from devdata.demo.funding import stand_in_approver
     from funding.payment_runs import payment_run_add, payment_run_create, payment_run_lock, payment_run_mark_paid
     from funding.release_transitions import release_approve, release_authorise
 
@@ -322,7 +322,7 @@ def pay_one_quarter(locality: Locality) -> Release | None:
 def load_demo() -> int:
     """Plans for South Bristol (compliant) and Woodspring (not), South Bristol's 2018Q1 activity, the four quarters
     evaluated and 2018Q1 paid; returns how many plans it made (0 if Woodspring has one already)."""
-    from .payments import IAPaymentError, evaluate_improved_access
+    from improved_access.payments import IAPaymentError, evaluate_improved_access
 
     defaults_ensure()
     if Plan.objects.filter(locality__code="wood").exists():

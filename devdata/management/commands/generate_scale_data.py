@@ -1,4 +1,4 @@
-"""Add a synthetic, seeded, England-sized data set for performance work (see localities/scale.py).
+"""Add a synthetic, seeded, England-sized data set for performance work (see devdata/scale.py).
 
     python manage.py generate_scale_data --practices 6500 --localities 1250 --quarters 20 --seed 1
 
@@ -9,7 +9,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from localities.scale import generate_scale_data
+from devdata.scale import generate_scale_data
 
 
 class Command(BaseCommand):

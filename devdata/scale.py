@@ -2,17 +2,25 @@
 
 It adds to what is in the database, so a test can build the BNSSG size and then grow it tenfold:
 commissioners, practices with quarterly registered and weighted list sizes, localities with members
-(some opted out, some in sub-localities), vehicles, representatives, evidence in every status with its
-transitions, and releases in every state, proposed by the real evaluation and walked on here.
+(some opted out, some in sub-localities), vehicles, representatives, evidence in every status, and releases
+in every state.
 
-Bulk rows go in with PostgreSQL COPY (funding.bulk_writes), so history records are NOT written for the
-synthetic rows (only the releases' "+" records, which the evaluation writes); state changes of releases
-and evidence are written directly as rows, not through the transition functions, for speed.
+Organisations, practices, list sizes, memberships and people are data: they are bulk-created, with their history
+records where the model keeps history (simple-history's bulk_create_with_history). Every change of state goes
+through its transition function, as in the portal: evidence is saved, submitted, accepted and returned by
+funding.transitions (items 1.7 and 2.4 through the locality's Improved Access plan, improved_access.transitions);
+the releases are proposed by evaluate_milestones and approved, authorised, rejected, withdrawn, scheduled and paid
+by funding.release_transitions and funding.payment_runs. Each step is dated on its synthetic day by the demo clock
+(devdata.demo.funding.demo_clock). The tasks the transitions queue on commit are held (_tasks_held): the e-mails
+to synthetic people are not sent, and the evaluation each acceptance asks for is the one nightly evaluation run
+here, which consumes every acceptance's request.
 """
 
 import datetime
 import random
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,26 +29,35 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
-from funding.bulk_writes import copy_objects, next_ids
+from devdata.demo.funding import demo_clock, on
+from devdata.demo.improved_access import plan_as_evidence
 from funding.evaluation import evaluate_milestones
 from funding.models import (
+    PLAN_EVIDENCE_ITEMS,
     ChecklistItem,
     Evidence,
     EvidenceStatus,
     EvidenceTransition,
-    PaymentRun,
-    PaymentRunState,
     Release,
     ReleaseLine,
     ReleaseState,
     ReleaseTransition,
     Tranche,
 )
-from onecare.accounts.models import User
-from onecare.accounts.roles import Role
-
-from .models import (
+from funding.payment_runs import payment_run_add, payment_run_create, payment_run_lock, payment_run_mark_paid
+from funding.release_transitions import (
+    exception_needed,
+    release_approve,
+    release_authorise,
+    release_reject,
+    release_withdraw,
+)
+from funding.release_workflow import needs_second_approval
+from funding.transitions import evidence_accept, evidence_return, evidence_save_draft, evidence_submit
+from improved_access.editing import plan_ensure
+from localities.models import (
     Commissioner,
     ImportFormat,
     ImportRecord,
@@ -55,24 +72,23 @@ from .models import (
     SourceKind,
     SubLocality,
 )
-from .models.localities import RepresentativeRole, VehicleKind
+from localities.models.localities import RepresentativeRole, VehicleKind
+from onecare import tasks_queue
+from onecare.accounts.models import User
+from onecare.accounts.roles import Role
 
 COMMISSIONERS = 42
 LATEST_QUARTER = datetime.date(2018, 7, 1)  # the T3 reference date: every tranche has figures
 EVALUATED_ON = datetime.date(2018, 9, 30)
+RUNS_ON = datetime.date(2018, 10, 15)  # the payment runs are made (and one locked) after the approvals
+PAID_ON = datetime.date(2018, 10, 19)
+DEAD = (ReleaseState.REJECTED, ReleaseState.WITHDRAWN)
 MEMBERS_FROM = datetime.date(2013, 4, 1)
 ITEM_ORDER = ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "2.1", "2.2", "2.3", "2.4", "3.1"]
 RELEASE_STATES = list(ReleaseState)
-# The walk from proposed to each state: the states passed through, in order.
-RELEASE_PATHS = {
-    ReleaseState.PROPOSED: [],
-    ReleaseState.APPROVED: [ReleaseState.APPROVED],
-    ReleaseState.AUTHORISED: [ReleaseState.APPROVED, ReleaseState.AUTHORISED],
-    ReleaseState.SCHEDULED: [ReleaseState.APPROVED, ReleaseState.AUTHORISED, ReleaseState.SCHEDULED],
-    ReleaseState.PAID: [ReleaseState.APPROVED, ReleaseState.AUTHORISED, ReleaseState.SCHEDULED, ReleaseState.PAID],
-    ReleaseState.REJECTED: [ReleaseState.REJECTED],
-    ReleaseState.WITHDRAWN: [ReleaseState.WITHDRAWN],
-}
+PLAN_ITEMS = {number: phase for phase, number in PLAN_EVIDENCE_ITEMS.items()}  # 1.7: phase 1, 2.4: phase 2
+EXCEPTION = "Synthetic: approved as an exception to exercise the ledger."
+BATCH = 5_000
 AREAS = ["B", "BS", "CB", "DN", "EX", "GL", "HU", "L", "LS", "M", "NE", "NG", "OX", "PL", "S", "SO", "TA", "YO"]
 
 
@@ -95,21 +111,32 @@ def quarter_dates(quarters: int) -> list[datetime.date]:
     return dates[::-1]
 
 
-def _insert(model, objects: list, *, ids: bool) -> None:
-    """COPY on PostgreSQL (ids from the sequence when wanted), bulk_create elsewhere."""
-    if not objects:
-        return
-    if connection.vendor != "postgresql":
-        created = model.objects.bulk_create(objects, batch_size=2_000)
-        for obj, saved in zip(objects, created, strict=True):
-            obj.pk = saved.pk
-        return
-    if ids:
-        for obj, pk in zip(objects, next_ids(model, len(objects)), strict=True):
-            obj.pk = pk
-        copy_objects(model, objects)
-    else:
-        copy_objects(model, objects, skip=["id"])
+def _create(model, objects: list) -> list:
+    """Bulk-create the rows (their primary keys set), with one "created" history record each where the model keeps
+    history; in batches, so an England-sized list of rows and their history records are never all held at once."""
+    history = getattr(model, "history", None) is not None
+    for start in range(0, len(objects), BATCH):
+        batch = objects[start : start + BATCH]
+        if history:
+            bulk_create_with_history(batch, model, batch_size=2_000, default_change_reason="Synthetic scale data")
+        else:
+            model.objects.bulk_create(batch, batch_size=2_000)
+    return objects
+
+
+@contextmanager
+def _tasks_held() -> Iterator[list[str]]:
+    """Synthetic data only: the tasks the transitions queue on commit (onecare.tasks_queue) are held, not sent, while
+    the block runs; yields the names of those held. They are the e-mails to synthetic people, who have no inbox, and
+    the milestone evaluation each acceptance asks for, whose request (EvaluationRequest) stays in the database for
+    the one nightly evaluation _releases runs: thousands of whole evaluations at England size would take hours.
+    Nothing else is changed: every transition runs as it does in the portal."""
+    send, held = tasks_queue._send, []
+    tasks_queue._send = lambda task, args, kwargs: held.append(task.name)
+    try:
+        yield held
+    finally:
+        tasks_queue._send = send
 
 
 def _ensure_rules() -> None:
@@ -125,7 +152,7 @@ def _commissioners(count: int) -> list[Commissioner]:
         for code in wanted
         if code not in have
     ]
-    for made in Commissioner.objects.bulk_create(missing):
+    for made in _create(Commissioner, missing):
         have[made.code] = made
     return [have[code] for code in wanted]
 
@@ -159,7 +186,7 @@ def _users(commissioners, localities) -> People:
     made += [("lead", User(username=f"scale.lead.{loc.code}", locality=loc, password=password)) for loc in localities]
     existing = set(User.objects.filter(username__in=[u.username for _, u in made]).values_list("username", flat=True))
     made = [(kind, u) for kind, u in made if u.username not in existing]
-    User.objects.bulk_create([u for _, u in made], batch_size=2_000)
+    _create(User, [u for _, u in made])
     group_ids = dict(Group.objects.filter(name__in=[r.value for r in roles.values()]).values_list("name", "pk"))
     through = User.groups.through
     through.objects.bulk_create(
@@ -202,14 +229,14 @@ def generate_scale_data(
             )
             for n in range(first_locality, first_locality + localities)
         ]
-        Locality.objects.bulk_create(locs, batch_size=2_000)
+        _create(Locality, locs)
         added["localities"] = len(locs)
 
         pracs = [
             Practice(code=f"Y{n:05d}", name=f"Synthetic practice {n:05d}", postcode=_postcode(rng), status="active")
             for n in range(first_practice, first_practice + practices)
         ]
-        _insert(Practice, pracs, ids=True)
+        _create(Practice, pracs)
         added["practices"] = len(pracs)
 
         members_of = {}
@@ -238,9 +265,9 @@ def generate_scale_data(
                         decision_rules="One practice, one vote; a simple majority of practices.",
                     )
                 )
-        SubLocality.objects.bulk_create(subs, batch_size=2_000)
-        LocalityVehicle.objects.bulk_create(vehicles, batch_size=2_000)
-        _insert(PracticeCommissioner, links, ids=False)
+        _create(SubLocality, subs)
+        _create(LocalityVehicle, vehicles)
+        _create(PracticeCommissioner, links)
         subs_of = defaultdict(list)
         for sub in subs:
             subs_of[sub.locality_id].append(sub)
@@ -259,7 +286,7 @@ def generate_scale_data(
                         opt_out_reason="Prefers to work outside the vehicle (synthetic)." if opted_out else "",
                     )
                 )
-        _insert(LocalityMembership, members, ids=False)
+        _create(LocalityMembership, members)
         added.update(
             practice_commissioners=len(links),
             memberships=len(members),
@@ -296,13 +323,15 @@ def generate_scale_data(
                         valid_from=datetime.date(2017, 10, 1),
                     )
                 )
-        Representative.objects.bulk_create(reps, batch_size=2_000)
+        _create(Representative, reps)
         added["representatives"] = len(reps)
 
-        added.update(_evidence(rng, locs, with_vehicle, people))
-    # Outside the block above: the evaluation takes its own lock and transaction.
-    with transaction.atomic():
-        added.update(_releases(rng, people))
+    # The state changes, each through its transition function, on its synthetic day (module docstring).
+    with _tasks_held():
+        with transaction.atomic():
+            added.update(_evidence(rng, locs, with_vehicle, people))
+        with transaction.atomic():
+            added.update(_releases(rng, people))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -324,7 +353,7 @@ def _list_sizes(rng: random.Random, pracs: list[Practice], quarters: int):
         )
         for day in dates
     ]
-    ImportRecord.objects.bulk_create(records)
+    _create(ImportRecord, records)
     snapshots = []
     for p in pracs:
         patients = rng.randint(1_500, 25_000)
@@ -343,7 +372,7 @@ def _list_sizes(rng: random.Random, pracs: list[Practice], quarters: int):
                     import_record_id=record.pk,
                 )
             )
-    _insert(ListSizeSnapshot, snapshots, ids=False)
+    _create(ListSizeSnapshot, snapshots)
     return snapshots, records
 
 
@@ -353,11 +382,17 @@ def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:
 
 
 def _evidence(rng: random.Random, locs, with_vehicle: set[int], people: People) -> Counter:
-    """Each locality has accepted a run of items in order, then has one or two in progress; every status occurs."""
+    """Each locality has accepted a run of items in order, then has one or two in progress; every status occurs.
+
+    The lead saves or submits, a commissioner of the locality's CCG accepts or returns (funding.transitions); items
+    1.7 and 2.4 are the locality's Improved Access plans, submitted, accepted or returned on the plan
+    (improved_access.transitions), which the item follows. An item not started is a row in its first state."""
     items = {item.number: item for item in ChecklistItem.objects.all()}
     order = [items[n] for n in ITEM_ORDER if n in items]
-    evidence, transitions = [], []
     later = [EvidenceStatus.SUBMITTED, EvidenceStatus.RETURNED, EvidenceStatus.DRAFT, EvidenceStatus.NOT_STARTED]
+    steps = {EvidenceStatus.ACCEPTED: "accept", EvidenceStatus.RETURNED: "return", EvidenceStatus.SUBMITTED: "submit"}
+    before = EvidenceTransition.objects.count()
+    not_started = []
     for n, loc in enumerate(locs):
         accepted = rng.randint(0, len(order)) if loc.pk in with_vehicle else rng.randint(0, 2)
         statuses = [EvidenceStatus.ACCEPTED] * accepted
@@ -366,139 +401,101 @@ def _evidence(rng: random.Random, locs, with_vehicle: set[int], people: People) 
         for position, (item, status) in enumerate(zip(order, statuses, strict=False)):
             submitted = _at(datetime.date(2017, 10, 10) + datetime.timedelta(days=10 * position), rng)
             reviewed = submitted + datetime.timedelta(days=rng.randint(1, 20))
-            e = Evidence(
-                locality_id=loc.pk,
-                item_id=item.pk,
-                status=status,
-                statement=f"Synthetic evidence for {item.number} from {loc.name}.",
-                updated_at=reviewed,
-            )
-            steps = []
-            if status == EvidenceStatus.DRAFT:
-                steps = [(EvidenceStatus.NOT_STARTED, EvidenceStatus.DRAFT, lead, submitted, "")]
-            elif status != EvidenceStatus.NOT_STARTED:
-                e.submitted_by_id, e.submitted_at = lead.pk, submitted
-                steps = [(EvidenceStatus.NOT_STARTED, EvidenceStatus.SUBMITTED, lead, submitted, "")]
-                if status in (EvidenceStatus.ACCEPTED, EvidenceStatus.RETURNED):
-                    e.reviewed_by_id, e.reviewed_at = reviewer.pk, reviewed
-                    reason = "Please add the signed minutes." if status == EvidenceStatus.RETURNED else ""
-                    e.return_reason = reason
-                    steps.append((EvidenceStatus.SUBMITTED, status, reviewer, reviewed, reason))
-            evidence.append(e)
-            transitions += [(e, *step) for step in steps]
-    _insert(Evidence, evidence, ids=True)
-    rows = [
-        EvidenceTransition(
-            evidence_id=e.pk, from_status=a, to_status=b, actor_id=who.pk, at=when, reason=why, statement=e.statement
-        )
-        for e, a, b, who, when, why in transitions
-    ]
-    _insert(EvidenceTransition, rows, ids=False)
-    return Counter(evidence=len(evidence), evidence_transitions=len(rows))
+            statement = f"Synthetic evidence for {item.number} from {loc.name}."
+            if status == EvidenceStatus.NOT_STARTED:
+                not_started.append(Evidence(locality_id=loc.pk, item_id=item.pk))
+            elif item.number in PLAN_ITEMS:
+                if status == EvidenceStatus.DRAFT:
+                    with demo_clock(submitted):
+                        plan_ensure(loc, PLAN_ITEMS[item.number], actor=lead)
+                else:
+                    _plan(loc, item.number, steps[status], lead, reviewer, submitted, reviewed)
+            elif status == EvidenceStatus.DRAFT:
+                with demo_clock(submitted):
+                    evidence_save_draft(loc, item, actor=lead, statement=statement)
+            else:
+                with demo_clock(submitted):
+                    evidence = evidence_submit(loc, item, actor=lead, statement=statement)
+                with demo_clock(reviewed):
+                    if status == EvidenceStatus.ACCEPTED:
+                        evidence_accept(evidence, actor=reviewer)
+                    elif status == EvidenceStatus.RETURNED:
+                        evidence_return(evidence, actor=reviewer, reason="Please add the signed minutes.")
+    _create(Evidence, not_started)
+    made = Evidence.objects.filter(locality__in=locs)
+    return Counter(evidence=made.count(), evidence_transitions=EvidenceTransition.objects.count() - before)
+
+
+def _plan(locality, number: str, step: str, lead: User, reviewer: User, submitted, reviewed) -> None:
+    """Item 1.7 or 2.4: the locality's IA plan (its evidence) submitted, then accepted or returned, on its days."""
+    with demo_clock(submitted):
+        plan_as_evidence(locality, number, "submit", lead=lead, reviewer=reviewer)
+    if step != "submit":
+        with demo_clock(reviewed):
+            plan_as_evidence(locality, number, step, lead=lead, reviewer=reviewer)
 
 
 def _releases(rng: random.Random, people: People) -> Counter:
-    """The evaluation proposes what the evidence opened; here the releases are walked on to every state."""
-    outcome = evaluate_milestones(EVALUATED_ON, trigger="synthetic scale data")
+    """The nightly evaluation proposes what the evidence opened; each release is then taken to a state, every state
+    occurring: approved (above the delegated limit only: within it the approval authorises too), authorised,
+    scheduled in a draft payment run, paid in a run locked and marked paid, rejected, withdrawn, or left proposed."""
+    with demo_clock(on(EVALUATED_ON, 2)):
+        outcome = evaluate_milestones(EVALUATED_ON, trigger="synthetic scale data")
     releases = sorted(
-        Release.objects.filter(evaluation=outcome.evaluation).select_related("locality"),
+        Release.objects.filter(evaluation=outcome.evaluation).select_related("locality__commissioner", "tranche"),
         key=lambda r: (r.locality.code, r.tranche_id),
     )
     rng.shuffle(releases)
-    runs: dict[tuple[int, str], PaymentRun] = {}
-    transitions, changed = [], []
-    base = timezone.make_aware(datetime.datetime.combine(EVALUATED_ON, datetime.time(10)))
-    for i, release in enumerate(releases):
-        state = RELEASE_STATES[i % len(RELEASE_STATES)]
+    before = ReleaseTransition.objects.count()
+    small_states = [state for state in RELEASE_STATES if state != ReleaseState.APPROVED]
+    turns = Counter()
+    to_run = defaultdict(list)  # (commissioner, state) -> releases to schedule
+    for release in releases:
+        big = needs_second_approval(release.amount)
+        states = RELEASE_STATES if big else small_states
+        state = states[turns[big] % len(states)]
+        turns[big] += 1
         commissioner = release.locality.commissioner_id
-        when, previous = base, ReleaseState.PROPOSED
-        for step in RELEASE_PATHS[state]:
-            when += datetime.timedelta(hours=rng.randint(1, 72))
-            actor = people.approvers[commissioner]
-            if step == ReleaseState.APPROVED:
-                release.approved_by_id, release.approved_at = actor.pk, when
-            elif step == ReleaseState.AUTHORISED:
-                actor = people.finance[commissioner]
-                release.authorised_by_id, release.authorised_at = actor.pk, when
-            elif step in (ReleaseState.SCHEDULED, ReleaseState.PAID):
-                actor = people.finance[commissioner]
-                release.payment_run = _run(runs, commissioner, state, actor, when)
-                if step == ReleaseState.PAID:
-                    release.paid_on = timezone.localdate(release.payment_run.created_at)
-            else:
-                release.reason = f"Synthetic: {step.label.lower()} to exercise the ledger."
-            transitions.append(
-                ReleaseTransition(
-                    release_id=release.pk,
-                    from_state=previous,
-                    to_state=step,
-                    actor_id=actor.pk,
-                    at=when,
-                    reason=release.reason,
-                )
+        approver, finance = people.approvers[commissioner], people.finance[commissioner]
+        day = EVALUATED_ON + datetime.timedelta(days=rng.randint(1, 10))
+        with demo_clock(on(day, 11)):
+            if state == ReleaseState.REJECTED:
+                release_reject(release, actor=approver, reason="Synthetic: rejected to exercise the ledger.")
+            elif state == ReleaseState.WITHDRAWN:
+                release_withdraw(release, actor=approver, reason="Synthetic: withdrawn to exercise the ledger.")
+            elif state != ReleaseState.PROPOSED:
+                release_approve(release, actor=approver, reason=EXCEPTION if exception_needed(release) else "")
+        if big and state not in (ReleaseState.PROPOSED, ReleaseState.APPROVED, *DEAD):
+            with demo_clock(on(day, 15)):
+                release_authorise(release, actor=finance)
+        if state in (ReleaseState.SCHEDULED, ReleaseState.PAID):
+            to_run[(release.locality.commissioner, state)].append(release)
+    runs = 0
+    for (commissioner, state), scheduled in to_run.items():
+        finance = people.finance[commissioner.pk]
+        paid = state == ReleaseState.PAID
+        with demo_clock(on(RUNS_ON, 9)):
+            run = payment_run_create(
+                commissioner,
+                actor=finance,
+                name=f"Synthetic {'paid' if paid else 'draft'} run",
+                cost_centre="LTS001",
+                pay_date=PAID_ON,
             )
-            previous = step
-        if state != ReleaseState.PROPOSED:
-            release.state = state
-            changed.append(release)
-    fields = ["state", "approved_by", "approved_at", "authorised_by", "authorised_at", "payment_run", "paid_on"]
-    Release.objects.bulk_update(changed, [*fields, "reason"], batch_size=1_000)
-    _insert(ReleaseTransition, transitions, ids=False)
-    for (_, state), run in runs.items():
-        if state == ReleaseState.PAID:
-            _pay(run)
+            payment_run_add(run, scheduled, actor=finance)
+            if paid:
+                payment_run_lock(run, actor=finance)
+        if paid:
+            with demo_clock(on(PAID_ON, 16)):
+                payment_run_mark_paid(run, actor=finance, paid_on=PAID_ON)
+        runs += 1
     return Counter(
         releases=len(releases),
         release_lines=ReleaseLine.objects.filter(release__evaluation=outcome.evaluation).count(),
-        release_transitions=len(transitions),
-        payment_runs=len(runs),
-        **{f"releases_{state}": sum(r.state == state for r in releases) for state in RELEASE_STATES},
-    )
-
-
-def _run(runs: dict, commissioner: int, state: str, actor: User, when: datetime.datetime) -> PaymentRun:
-    """One draft run (for scheduled releases) and one run to be paid per commissioner (a draft until _pay)."""
-    key = (commissioner, state)
-    if key not in runs:
-        paid = state == ReleaseState.PAID
-        runs[key] = PaymentRun.objects.create(
-            commissioner_id=commissioner,
-            name=f"Synthetic {'paid' if paid else 'draft'} run",
-            cost_centre="LTS001",
-            state=PaymentRunState.DRAFT,
-            created_by=actor,
-            created_at=when,
-        )
-    return runs[key]
-
-
-def _pay(run: PaymentRun) -> None:
-    """As locking and marking paid would: the frozen schedule lines, one Payment per release, then the run paid
-    (in that order: the database takes schedule lines and releases only while a run is a draft)."""
-    from funding.exports import live_rows
-    from funding.models import Payment, ScheduleLine
-
-    paid_on = timezone.localdate(run.created_at)
-    ScheduleLine.objects.bulk_create(
-        ScheduleLine(payment_run=run, release_id=release_id, position=position, **line)
-        for position, (release_id, line) in enumerate(live_rows(run), start=1)
-    )
-    Payment.objects.bulk_create(
-        Payment(
-            release_id=pk,
-            payment_run=run,
-            amount=amount,
-            paid_on=paid_on,
-            recorded_by_id=run.created_by_id,
-            recorded_at=run.created_at,
-        )
-        for pk, amount in run.releases.values_list("pk", "amount")
-    )
-    PaymentRun.objects.filter(pk=run.pk).update(
-        state=PaymentRunState.PAID,
-        locked_by=run.created_by_id,
-        locked_at=run.created_at,
-        paid_by=run.created_by_id,
-        paid_at=run.created_at,
-        paid_on=paid_on,
+        release_transitions=ReleaseTransition.objects.count() - before,
+        payment_runs=runs,
+        **{
+            f"releases_{state}": Release.objects.filter(evaluation=outcome.evaluation, state=state).count()
+            for state in RELEASE_STATES
+        },
     )

@@ -1,11 +1,12 @@
-"""The navigation each role sees in the page header."""
+"""The navigation each role sees in the page header: links to every app, and the approvals inbox's count."""
 
 from django.db import DatabaseError
 from django.http import HttpRequest
 from django.urls import reverse
 
-from .roles import Role
-from .scoping import home_locality
+from funding.inbox import awaiting_count
+from onecare.accounts.roles import Role
+from onecare.accounts.scoping import home_locality
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -34,8 +35,6 @@ def _navigation(request: HttpRequest) -> dict:
     if user.has_role(Role.COMMISSIONER):
         links.append(("Review evidence", reverse("funding:review-queue")))
     if user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER):
-        from funding.inbox import awaiting_count  # the funding app's count; accounts does not depend on it otherwise
-
         # What waits for the person's approval or second approval: one query.
         links.append((f"Approvals ({awaiting_count(user)})", reverse("funding:inbox")))
     if user.has_role(Role.COMMISSIONER):
