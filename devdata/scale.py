@@ -131,12 +131,8 @@ def _tasks_held() -> Iterator[list[str]]:
     the milestone evaluation each acceptance asks for, whose request (EvaluationRequest) stays in the database for
     the one nightly evaluation _releases runs: thousands of whole evaluations at England size would take hours.
     Nothing else is changed: every transition runs as it does in the portal."""
-    send, held = tasks_queue._send, []
-    tasks_queue._send = lambda task, args, kwargs: held.append(task.name)
-    try:
+    with tasks_queue.held() as held:
         yield held
-    finally:
-        tasks_queue._send = send
 
 
 def _ensure_rules() -> None:

@@ -7,11 +7,31 @@ sends it once the broker is back. Nothing that was committed loses its task.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import DatabaseError, transaction
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
+
+# The names of the tasks held inside held(), or None when tasks are sent.
+_held: ContextVar[list[str] | None] = ContextVar("held_tasks", default=None)
+
+
+@contextmanager
+def held() -> Iterator[list[str]]:
+    """Hold (never send) the tasks queued while the block runs, and yield their names as they come.
+
+    For generated data only (devdata): its synthetic people have no inbox, and a whole evaluation for each of
+    thousands of acceptances would take hours where one evaluation at the end does the same work."""
+    names: list[str] = []
+    token = _held.set(names)
+    try:
+        yield names
+    finally:
+        _held.reset(token)
 
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:
@@ -20,6 +40,10 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
 
 
 def _send(task, args, kwargs) -> None:
+    holding = _held.get()
+    if holding is not None:
+        holding.append(task.name)
+        return
     if task.app.conf.task_always_eager:
         task.delay(*args, **kwargs)  # run here: its own errors are not the broker's
         return
