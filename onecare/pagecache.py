@@ -22,14 +22,14 @@ Settings change only when the processes restart, which empties their caches; a t
 (override_settings, pytest-django's `settings`) empties it too.
 
 Why it stays, and what it costs under writes (bench/pages.py measures both): rendered afresh, a page
-costs 10 to 25 ms of one worker; 40% of a trivial view's throughput needs about 2 ms. A hit costs the
+costs 15 to 70 ms of one worker; 40% of a trivial view's throughput needs about 2 ms. A hit costs the
 session and the user (as any signed-in request does), one small query and a look-up in the process's
-memory; it skips the permission checks, the page's 6 to 20 queries and its template. Every write
-anywhere, a sign-in included (it writes `last_login`, the session and django-axes' log), moves the key,
-so each session renders each page afresh once after each write: the benchmark's write mix (a sign-in
-and an evidence save every second) shows what that leaves. Excluding some tables' writes from the key
-would need bookkeeping (triggers, a version row every write would queue on) for a gain the benchmark
-does not need; making the pages cheap to render afresh is what bounds the cost after a write.
+memory; it skips the permission checks, the page's 6 to 20 queries and its template. Every transaction
+that writes, anywhere, moves the key: a sign-in (it writes `last_login`, the session and django-axes'
+log), an evidence save, autovacuum's ANALYZE. So each session renders each page afresh once after each
+write, in each worker process; the benchmark's write mix (a sign-in and an evidence save every second)
+shows what that leaves. A key that ignored the sign-in tables would need bookkeeping on every write
+(triggers on every other table, or a version row each write would queue on); it is not done.
 
 The page is rendered as usual (and not stored) when:
 - the request is not a GET, or carries no session cookie, or nobody (active) is signed in on the session;
