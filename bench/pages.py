@@ -2,6 +2,7 @@
 with a realistic write mix going on.
 
     .venv/bin/python bench/pages.py            # BENCH_SECONDS=12 per page by default
+    BENCH_WRITE_EVERY=0 .venv/bin/python bench/pages.py   # without the write mix, for comparison
 
 Builds the England-sized synthetic data set (manage.py generate_scale_data: 6,500 practices, 1,250
 localities, 20 quarters) in a scratch database (on DATABASE_URL's server, else a throwaway PostgreSQL),
@@ -60,7 +61,8 @@ CONNECTIONS = 8
 ROUNDS = 3  # the trivial view and each page take turns this many times
 SECONDS = int(os.environ.get("BENCH_SECONDS", "12"))
 TRIVIAL = "/bench/trivial/"
-WRITE_EVERY = 1.0  # seconds between the writer's rounds: a sign-in and an evidence save
+# Seconds between the writer's rounds (a sign-in and an evidence save); BENCH_WRITE_EVERY=0: no writes, for comparison.
+WRITE_EVERY = float(os.environ.get("BENCH_WRITE_EVERY", "1"))
 WRITER = "bench.writer"
 WRITER_PASSWORD = secrets.token_urlsafe(16)
 CSRF_COOKIE = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
@@ -268,6 +270,9 @@ def django_code(code: str, **values) -> list[str]:
 def write_mix(env: dict, base: str, home: str) -> Iterator[dict]:
     """A writer process signing in and saving evidence every WRITE_EVERY seconds, until the block ends:
     yields a dict filled in at the end with the sign-ins and saves made and the seconds they took."""
+    if WRITE_EVERY <= 0:
+        yield {"signins": 0, "saves": 0, "seconds": 0.0}
+        return
     writer = subprocess.Popen(  # noqa: S603 - a fixed argv built here
         django_code(
             WRITER_LOOP,
