@@ -68,10 +68,11 @@ WRITER_PASSWORD = secrets.token_urlsafe(16)
 CSRF_COOKIE = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
 # What the profile shows (cProfile of each page through the WSGI handler on the England data set).
 NOTE = """
-Where a target is missed: from the page cache a page costs 2 to 3 ms for one user against about 0.7 ms
+Where a target is missed: from the page cache a page costs 3 to 9 ms for one user against under 1 ms
 for the trivial view: the session and the user (the cache runs after sign-in and the second factor), one
 query for the database snapshot, a fresh mask for the CSRF token, the security headers, and writing 20 to
-100 KB instead of 2 bytes; after each write of the mix, each worker renders the page afresh once. On a
+100 KB instead of 2 bytes; and each write of the mix (a sign-in is several transactions) moves every key,
+after which each of the sync workers, each with its own cache, renders the page afresh once. On a
 shared 2-CPU machine the ratio also moves with the other load (the turns even that out only in part).
 Rendered afresh a page's cost is mostly template rendering (the admin changelist's per-row cells, the
 NHS.UK page templates) and its 7 to 20 queries.
