@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from localities.formats import source_kinds
 from onecare.accounts.admin_base import AuditedAdmin, ByCondition, ByLocality, ScopedAdmin, admin_localities
@@ -135,6 +137,17 @@ class ReleaseAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def action_checkbox(self, obj):
+        """Django's row checkbox written out as the same HTML: rendering a form widget's templates for each of
+        the 50 rows was about a quarter of the page's work."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            admin.helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
 
     @cached_page
     def changelist_view(self, request, extra_context=None):

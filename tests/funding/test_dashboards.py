@@ -120,8 +120,9 @@ def grow(bnssg, make_member_practice, n: int) -> None:
 
 
 def test_it_draws_the_page_in_the_same_number_of_queries_however_many_localities(
-    client, world, bnssg, make_member_practice
+    client, world, bnssg, make_member_practice, settings
 ):
+    settings.PORTAL_PAGE_CACHE = False  # the page's own queries, rendered afresh each time (not a cache hit)
     client.force_login(UserFactory(role=Role.COMMISSIONER, commissioner=bnssg))
     client.get(MONEY)
     with CaptureQueriesContext(connection) as few:

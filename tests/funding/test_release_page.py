@@ -252,7 +252,8 @@ def test_a_rejected_release_lets_a_commissioner_return_its_gate_evidence(client,
     assert evidence.status == EvidenceStatus.RETURNED
 
 
-def test_the_page_runs_a_fixed_number_of_queries(client, lts_rules, people, make_member_practice):
+def test_the_page_runs_a_fixed_number_of_queries(client, lts_rules, people, make_member_practice, settings):
+    settings.PORTAL_PAGE_CACHE = False  # the page's own queries, rendered afresh each time (not a cache hit)
     join(people.south_bristol)
     accept(people.south_bristol, lts_rules.items["2.1"], at=MARCH_2018)
     _, t2a = sorted(evaluate_milestones(JUNE_2018).proposed, key=lambda r: r.tranche.position)
