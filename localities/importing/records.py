@@ -1,13 +1,37 @@
-"""The one place an ImportRecord changes status (the table of allowed moves is IMPORT_TRANSITIONS)."""
+"""The one place an ImportRecord changes status; its workflow (IMPORTS, onecare.workflow) says which moves are allowed.
+
+A file is checked, then (unless only checked) waits for the data admin's confirmation and is imported; or it is
+imported at once (the command line), refused with a reason, or fails. The import task or command makes every
+move; the data admin's confirmation is what lets it claim a checked file. Import records show their status in
+words, with no tag.
+"""
 
 import datetime
 
 from django.db import models, transaction
 from django.utils import timezone
 
+from onecare.workflow import Step, Workflow
+
 from ..models import ImportRecord, ImportStatus
-from ..models.imports import IMPORT_TRANSITIONS
 from .outcome import Tally
+
+S = ImportStatus
+IMPORTER = frozenset({"the import task or command"})
+IMPORTS = Workflow(
+    "import",
+    S,
+    [
+        Step("wait", frozenset({S.CHECKING}), S.READY, IMPORTER, "Checked: waiting for confirmation"),
+        Step("check_only", frozenset({S.CHECKING}), S.CHECKED, IMPORTER, "Checked only (dry run)"),
+        Step("claim", frozenset({S.READY}), S.IMPORTING, IMPORTER, "Importing", refused_as="imported"),
+        Step("import", frozenset({S.CHECKING, S.IMPORTING}), S.IMPORTED, IMPORTER, "Imported"),
+        Step("reject", frozenset({S.CHECKING, S.READY, S.IMPORTING}), S.REJECTED, IMPORTER, "Rejected"),
+        Step("fail", frozenset({S.CHECKING, S.IMPORTING}), S.FAILED, IMPORTER, "Failed"),
+    ],
+    tags={},
+    noun="An import",
+)
 
 
 class ImportStateError(Exception):
@@ -24,7 +48,7 @@ def import_record_open(*, file_name: str, user=None, options: dict | None = None
 
 def import_record_claim(record_id: int) -> bool:
     """Take a checked file for importing; False if someone else already did (or it is not ready)."""
-    claimed = ImportRecord.objects.filter(pk=record_id, status=ImportStatus.READY).update(
+    claimed = ImportRecord.objects.filter(pk=record_id, status__in=IMPORTS.step("claim").sources).update(
         status=ImportStatus.IMPORTING, started_at=timezone.now()
     )
     return claimed == 1
@@ -38,7 +62,7 @@ def import_records_fail_stuck(timeout: datetime.timedelta) -> list[int]:
     transaction), so the record says so and the file can be offered again. The tasks' own time limits are
     shorter than the timeout, so nothing still running is marked."""
     cutoff = timezone.now() - timeout
-    running = [ImportStatus.CHECKING, ImportStatus.IMPORTING]
+    running = IMPORTS.step("fail").sources
     stuck = ImportRecord.objects.filter(status__in=running).filter(
         models.Q(started_at__lt=cutoff) | models.Q(started_at__isnull=True, created_at__lt=cutoff)
     )
@@ -65,8 +89,9 @@ def import_records_fail_stuck(timeout: datetime.timedelta) -> list[int]:
 
 def import_record_finish(record: ImportRecord, status: str, tally: Tally, reason: str = "") -> ImportRecord:
     """Record what the import found and how it ended; every count, however it ended."""
-    if status not in IMPORT_TRANSITIONS[record.status]:
-        raise ImportStateError(f"An import that is '{record.get_status_display()}' cannot become '{status}'.")
+    if status not in IMPORTS.targets_from(record.status):
+        now, then = record.get_status_display(), ImportStatus(status).label
+        raise ImportStateError(f"An import that is '{now}' cannot become '{then}'.")
     record.status = status
     record.rows_new, record.rows_changed, record.rows_unchanged = tally.new, tally.changed, tally.unchanged
     record.rows_skipped, record.rows_invalid, record.patients = tally.skipped, tally.invalid, tally.patients

@@ -24,22 +24,6 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Failed: nothing written"
 
 
-# The workflow as data: which status may follow which (localities/importing/records.py moves them).
-IMPORT_TRANSITIONS: dict[str, set[str]] = {
-    ImportStatus.CHECKING: {
-        ImportStatus.READY,
-        ImportStatus.CHECKED,
-        ImportStatus.IMPORTED,
-        ImportStatus.REJECTED,
-        ImportStatus.FAILED,
-    },
-    ImportStatus.READY: {ImportStatus.IMPORTING, ImportStatus.REJECTED},
-    ImportStatus.IMPORTING: {ImportStatus.IMPORTED, ImportStatus.REJECTED, ImportStatus.FAILED},
-    ImportStatus.CHECKED: set(),
-    ImportStatus.IMPORTED: set(),
-    ImportStatus.REJECTED: set(),
-    ImportStatus.FAILED: set(),
-}
 FINISHED_STATUSES = {ImportStatus.CHECKED, ImportStatus.IMPORTED, ImportStatus.REJECTED, ImportStatus.FAILED}
 
 

@@ -13,11 +13,10 @@ from onecare.workflow import Step, Workflow, declared
 # test_every_status_field_has_its_workflow until it is declared with onecare.workflow or listed here.
 NOT_DESCRIBED = {
     ("localities", "Practice", "status"): "the ODS file's word for the practice, copied by the import: no steps",
-    ("localities", "ImportRecord", "status"): "its moves are localities.models.imports.IMPORT_TRANSITIONS",
     ("businessplan", "Activity", "status"): "the business plan's own word, edited freely in the admin",
 }
 # Workflows whose pages show the status in words, with no tag.
-WITHOUT_TAGS = {"member register", "rule change", "activity upload"}
+WITHOUT_TAGS = {"member register", "rule change", "activity upload", "import"}
 
 
 def all_declared() -> list[Workflow]:
