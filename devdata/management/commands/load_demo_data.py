@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Sum
@@ -37,7 +36,7 @@ from localities.models import (
 from onecare.accounts.models import User
 from onecare.accounts.roles import STAFF_ROLES, Role, sync_role_groups
 from onecare.security.twofactor import demo_devices_seed
-from portal.reference_data import FIXTURES_DIR, REFERENCE_FIXTURES, add_initial_history, all_present, fixture_records
+from portal.reference_data import REFERENCE_FIXTURES, load_fixtures
 
 DEMO_FIXTURES = ["demo_governance.json"]
 
@@ -99,17 +98,7 @@ class Command(BaseCommand):
     def handle(self, *args, reference_only: bool = False, reload: bool = False, **options):
         files = REFERENCE_FIXTURES + ([] if reference_only else DEMO_FIXTURES)
         with transaction.atomic():
-            loaded, skipped, all_records = [], [], {}
-            for name in files:
-                records = fixture_records(FIXTURES_DIR / name)
-                for model, pks in records.items():
-                    all_records.setdefault(model, set()).update(pks)
-                if not reload and all_present(records):
-                    skipped.append(name)
-                    continue
-                call_command("loaddata", str(FIXTURES_DIR / name), verbosity=0)
-                loaded.append(name)
-            history_written = add_initial_history(all_records)
+            loaded, skipped, history_written = load_fixtures(files, reload=reload)
             created = updated = 0
             if not reference_only:
                 created, updated = self.demo_users()
