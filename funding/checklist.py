@@ -41,7 +41,8 @@ class PhaseRows:
 
 
 def locality_checklist(locality: Locality, day: datetime.date) -> list[PhaseRows]:
-    statuses = dict(Evidence.objects.filter(locality=locality).values_list("item_id", "status"))
+    # One evidence a locality and item (a constraint): unordered, as the evidence's default ordering joins two tables.
+    statuses = dict(Evidence.objects.filter(locality=locality).order_by().values_list("item_id", "status"))
     phases: dict[int, PhaseRows] = {}
     items = ChecklistItem.objects.filter(phase__scheme__active=True).select_related("phase__scheme")
     for item in items:

@@ -3,6 +3,7 @@
 from django.db import DatabaseError
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from funding.inbox import awaiting_count
 from onecare.accounts.roles import Role
@@ -10,6 +11,16 @@ from onecare.accounts.scoping import home_locality
 
 
 def navigation(request: HttpRequest) -> dict:
+    """The header's links and the user's role, worked out when a template first reads them: the admin's pages, which
+    render with this context too, never do, and so never pay for the approvals count."""
+    found = SimpleLazyObject(lambda: _navigation_or_none(request))
+    return {
+        "nav_links": SimpleLazyObject(lambda: found["nav_links"]),
+        "user_role": SimpleLazyObject(lambda: found.get("user_role")),
+    }
+
+
+def _navigation_or_none(request: HttpRequest) -> dict:
     try:
         return _navigation(request)
     except DatabaseError:

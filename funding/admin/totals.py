@@ -3,7 +3,7 @@ of its actions and on a payment run's page."""
 
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
 from ..models import ReleaseState
@@ -12,15 +12,19 @@ ZERO = Decimal("0.00")
 
 
 def totals(queryset) -> dict:
-    """Count and Coalesce(Sum) of the releases, overall and per state, in one query."""
-    aggregates = {"all_count": Count("pk"), "all_amount": Coalesce(Sum("amount"), ZERO)}
-    for state in ReleaseState:
-        aggregates[f"{state.value}_amount"] = Coalesce(Sum("amount", filter=Q(state=state)), ZERO)
-        aggregates[f"{state.value}_count"] = Count("pk", filter=Q(state=state))
-    figures = queryset.order_by().aggregate(**aggregates)
+    """Count and Coalesce(Sum) of the releases per state in one query (GROUP BY state: two aggregates, where sixteen
+    filtered ones cost more to build than to run), and overall as their sum."""
+    figures = {
+        row["state"]: row
+        for row in queryset.order_by().values("state").annotate(count=Count("pk"), amount=Coalesce(Sum("amount"), ZERO))
+    }
     by_state = [
-        {"label": state.label, "count": figures[f"{state.value}_count"], "amount": figures[f"{state.value}_amount"]}
+        {"label": state.label, "count": figures[state.value]["count"], "amount": figures[state.value]["amount"]}
         for state in ReleaseState
-        if figures[f"{state.value}_count"]
+        if state.value in figures
     ]
-    return {"count": figures["all_count"], "amount": figures["all_amount"], "by_state": by_state}
+    return {
+        "count": sum(row["count"] for row in by_state),
+        "amount": sum((row["amount"] for row in by_state), ZERO),
+        "by_state": by_state,
+    }

@@ -9,10 +9,17 @@ from django.db.models import Q
 from onecare import constraints as worded
 
 
+def in_force_on(at: datetime.date, path: str = "") -> Q:
+    """The records in force on a date, reached through `path` (e.g. "memberships__"; "" for the model's own)."""
+    return (Q(**{f"{path}valid_to__isnull": True}) | Q(**{f"{path}valid_to__gte": at})) & Q(
+        **{f"{path}valid_from__lte": at}
+    )
+
+
 class DatedQuerySet(models.QuerySet):
     def on(self, at: datetime.date) -> "DatedQuerySet":
         """The records in force on a date."""
-        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=at), valid_from__lte=at)
+        return self.filter(in_force_on(at))
 
 
 class Dated(models.Model):

@@ -58,7 +58,7 @@ def test_it_shows_a_locality_its_money_and_what_unlocks_the_next_tranche(lts_rul
 def test_it_renders_the_money_tag_in_few_queries(lts_rules, people, releases, django_assert_max_num_queries):
     template = Template("{% load funding %}{% locality_money locality %}")
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):
         template.render(Context({"locality": people.south_bristol}))
 
 
