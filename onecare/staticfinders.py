@@ -57,7 +57,9 @@ class LocalFontsFinder(BaseFinder):
         built = self._built() if path == STYLESHEET else None
         if find_all:
             return [str(built)] if built else []
-        return str(built) if built else None
+        # Nothing found is an empty list, as Django's own finders answer: finders.find() keeps any other
+        # answer, so None became [None] and WhiteNoise failed on it (a missing static file was a server error).
+        return str(built) if built else []
 
     def list(self, ignore_patterns):
         if self._built():

@@ -40,3 +40,11 @@ def test_pages_and_their_stylesheets_fetch_nothing_from_another_host(client, use
         referenced = [a or b for a, b in CSS_URL.findall(css)]
         assert external(referenced) == [], url
         assert "assets.nhs.uk" not in css, url
+
+
+def test_a_static_file_that_does_not_exist_is_not_found_rather_than_an_error(client):
+    """With the finders serving (make run, tests), a missing file is a 404: the local-fonts finder answers "nothing"
+    as Django's own finders do (an empty list), not None, which Django's finders.find turned into [None] for
+    WhiteNoise to stat (a server error)."""
+    assert finders.find("no/such/file.css") is None
+    assert client.get("/static/no/such/file.css").status_code == 404
