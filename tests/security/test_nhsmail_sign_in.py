@@ -220,6 +220,26 @@ def test_a_tampered_state_is_refused(client, nhsmail, data_admin):
     assert_refused(client, response, 400, "could not be matched to one this browser started")
 
 
+def test_a_tampered_code_is_refused_by_the_provider(client, nhsmail, data_admin):
+    response = sign_in_with_nhsmail(
+        client, nhsmail, "dana.admin@nhs.net", tamper=lambda query: {**query, "code": query["code"][::-1]}
+    )
+    assert_refused(client, response, 503, "did not answer as expected")
+
+
+def test_a_code_for_another_sign_in_is_refused(client, nhsmail, data_admin):
+    """A code the provider issued to someone else's sign-in, with this browser's own state: PKCE and the nonce
+    tie the code to the sign-in that asked for it."""
+    from django.test import Client
+
+    other = Client()
+    theirs = dict(parse_qs(urlsplit(provider_redirect_back(start_sign_in(other), "x@nhs.net", nhsmail.issuer)).query))
+    response = sign_in_with_nhsmail(
+        client, nhsmail, "dana.admin@nhs.net", tamper=lambda query: {**query, "code": theirs["code"][0]}
+    )
+    assert_refused(client, response, 503, "did not answer as expected")
+
+
 def test_a_callback_cannot_be_replayed(client, nhsmail, data_admin):
     seen = {}
 
