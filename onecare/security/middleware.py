@@ -24,9 +24,6 @@ class RequireTwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if provider_counts_as_two_factor(request) and request.user.is_authenticated:
-            # django-otp's is_verified() asks for a device proven in this session; an NHSmail sign-in is the proof.
-            request.user.is_verified = lambda: True
         if self.must_verify(request) and not self.is_open(request.path_info):
             target = "security:verify" if confirmed_device(request.user) else "security:setup"
             url = reverse(target)
@@ -40,6 +37,9 @@ class RequireTwoFactorMiddleware:
         if not two_factor_enforced():
             return False
         user = request.user
+        if user.is_authenticated and provider_counts_as_two_factor(request):
+            # django-otp's is_verified() asks for a device proven in this session; an NHSmail sign-in is the proof.
+            user.is_verified = lambda: True
         return requires_two_factor(user) and not user.is_verified()
 
     @staticmethod

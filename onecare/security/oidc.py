@@ -27,6 +27,7 @@ import requests
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
@@ -241,6 +242,11 @@ class NHSmailBackend(OIDCAuthenticationBackend):
         if not nonce or not hmac.compare_digest(str(claims["nonce"]), str(nonce)):
             raise SignInRefused("unverified", "the ID token's nonce is not this sign-in's")
         return claims
+
+    def get_user(self, user_id):
+        # Django's own (an account switched off after signing in is signed out at its next request); the library's
+        # returns the account whether or not it is active.
+        return ModelBackend.get_user(self, user_id)
 
     def get_userinfo(self, access_token, id_token, payload):
         # The verified ID token's claims are the ones used: Entra ID puts the address there.

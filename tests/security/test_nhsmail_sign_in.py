@@ -28,6 +28,7 @@ from tests.oidc_provider.fixtures import (
     start_sign_in,
 )
 from tests.onecare.factories import UserFactory
+from tests.test_deploy_settings import manage, production_env
 
 DATA_ADMIN_HOME = reverse("accounts:data-admin-home")
 
@@ -74,6 +75,24 @@ def test_an_unreachable_provider_is_a_page_not_an_error(client, settings):
     response = client.get("/oidc/authenticate/")
     assert response.status_code == 503
     assert "NHSmail could not be reached" in refusal_text(response)
+
+
+def test_a_discovery_document_for_another_issuer_is_refused(client, settings, nhsmail):
+    """OpenID Connect Discovery: the document must name exactly the issuer asked about."""
+    settings.PORTAL_OIDC_ISSUER = nhsmail.issuer + "/"
+    response = client.get("/oidc/authenticate/")
+    assert response.status_code == 503
+    assert "NHSmail could not be reached, or did not answer as expected" in refusal_text(response)
+
+
+@pytest.mark.parametrize(
+    ("issuer", "starts"),
+    [("http://login.example.invalid/tenant/v2.0", False), ("https://login.microsoftonline.com/t/v2.0", True)],
+)
+def test_production_takes_an_https_issuer_only(issuer, starts):
+    done = manage("check", env=production_env(PORTAL_OIDC_ISSUER=issuer))
+    assert (done.returncode == 0) is starts, done.stderr[-2000:]
+    assert ("PORTAL_OIDC_ISSUER must be an https:// address" in done.stderr) is not starts
 
 
 def test_explicit_endpoints_need_no_discovery(client, settings, nhsmail):
@@ -159,6 +178,15 @@ def test_a_half_signed_in_password_user_may_finish_with_nhsmail(client, nhsmail,
     assert response.url == "/"
     assert client.session.session_key != password_session
     assert client.get(DATA_ADMIN_HOME).status_code == 200
+
+
+def test_an_account_switched_off_after_signing_in_is_signed_out(client, nhsmail, data_admin):
+    sign_in_with_nhsmail(client, nhsmail, "dana.admin@nhs.net")
+    assert client.get(DATA_ADMIN_HOME).status_code == 200
+    User.objects.filter(pk=data_admin.pk).update(is_active=False)
+    response = client.get(DATA_ADMIN_HOME)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
 
 
 def test_log_out_ends_the_portal_session(client, nhsmail, data_admin):
