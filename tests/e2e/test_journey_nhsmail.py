@@ -46,7 +46,7 @@ def trip(journey, nhsmail, live_server):
 def through_provider(trip, provider, address: str) -> None:
     """From the portal's log-in page, "Sign in with NHSmail", then the provider's page as `address`."""
     trip.goto(reverse("accounts:login"))
-    trip.scan("sign in (NHSmail offered)")
+    trip.visit("sign in (NHSmail offered)")
     trip.page.get_by_role("link", name="Sign in with NHSmail").click()
     trip.page.wait_for_url(re.compile("^" + re.escape(provider.issuer) + "/interaction/"))
     trip.page.fill("#email", address)
