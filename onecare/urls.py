@@ -14,6 +14,8 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("onecare.accounts.urls")),
     path("accounts/two-factor/", include("onecare.security.urls")),
+    # Sign in with NHSmail (OpenID Connect); answers "not set up" unless configured.
+    path("oidc/", include("onecare.security.oidc_urls")),
     # The localities and funding URLs, with the pages that combine the apps (the locality page, the money dashboard).
     path("localities/", include(portal_urls.localities)),
     path("funding/", include(portal_urls.funding)),

@@ -15,6 +15,8 @@ from tests.localities.factories import (
 from tests.onecare.factories import UserFactory
 
 JAN_2018 = datetime.date(2018, 1, 1)
+# The test OpenID Connect provider (sign in with NHSmail): `oidc_provider` and `nhsmail`.
+pytest_plugins = ["tests.oidc_provider.fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -3,10 +3,11 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 
+from .nhsmail import END_SESSION_URL_KEY, nhsmail_configured
 from .roles import Role
 from .scoping import home_locality
 
@@ -100,9 +101,16 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, nhsmail_sign_in=nhsmail_configured())
+
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    def post(self, request, *args, **kwargs):
+        # Read before the session ends: set at an NHSmail sign-in when log-out ends the provider's session too.
+        end_session_url = request.session.get(END_SESSION_URL_KEY)
+        response = super().post(request, *args, **kwargs)
+        return HttpResponseRedirect(end_session_url) if end_session_url else response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

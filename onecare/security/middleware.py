@@ -1,6 +1,7 @@
 """Sends staff who have signed in with a password but not yet with their authenticator to prove it.
 
-Runs after django-otp's OTPMiddleware (which sets request.user.is_verified()). Until verified,
+Runs after django-otp's OTPMiddleware (which sets request.user.is_verified()); a sign-in with NHSmail counts as
+verified where PORTAL_OIDC_COUNTS_AS_2FA says so (twofactor.provider_counts_as_two_factor). Until verified,
 such a user reaches only the two-factor pages, log-out and static files; everything else,
 the Django admin included, redirects to setting up a device or to entering a code.
 """
@@ -12,9 +13,10 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .twofactor import confirmed_device, requires_two_factor, two_factor_enforced
+from .twofactor import confirmed_device, provider_counts_as_two_factor, requires_two_factor, two_factor_enforced
 
-OPEN_URL_NAMES = ("security:setup", "security:verify", "accounts:logout")
+# Signing in again with NHSmail is open too: it starts a new sign-in, which replaces the half-finished one.
+OPEN_URL_NAMES = ("security:setup", "security:verify", "accounts:logout", "oidc:authenticate", "oidc:callback")
 
 
 class RequireTwoFactorMiddleware:
@@ -35,6 +37,9 @@ class RequireTwoFactorMiddleware:
         if not two_factor_enforced():
             return False
         user = request.user
+        if user.is_authenticated and provider_counts_as_two_factor(request):
+            # django-otp's is_verified() asks for a device proven in this session; an NHSmail sign-in is the proof.
+            user.is_verified = lambda: True
         return requires_two_factor(user) and not user.is_verified()
 
     @staticmethod

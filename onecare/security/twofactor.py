@@ -9,6 +9,7 @@ Practice managers and locality leads see only their own locality and are not ask
 from base64 import b32decode, b32encode
 
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.db import transaction
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,12 +20,24 @@ TWO_FACTOR_ROLES = frozenset(
     {Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN, Role.ONECARE_STAFF, Role.SCRUTINEER}
 )
 DEVICE_NAME = "Authenticator app"
+# The authentication backend of an NHSmail sign-in (onecare/security/oidc.py), as the session records it.
+NHSMAIL_BACKEND = "onecare.security.oidc.NHSmailBackend"
 # Public on purpose: the demo (`make run`) staff accounts share this secret, documented in the README.
 DEMO_TOTP_SECRET = "BNSSGDEMOBNSSGDEMOBNSSGDEMOBNSSG"  # noqa: S105  (demo data, never a real account's)
 
 
 def two_factor_enforced() -> bool:
     return bool(getattr(settings, "PORTAL_REQUIRE_2FA", True))
+
+
+def provider_counts_as_two_factor(request) -> bool:
+    """Signed in with NHSmail, whose sign-in enforces multi-factor authentication, where the settings say that
+    counts as the portal's second factor (PORTAL_OIDC_COUNTS_AS_2FA). The session's backend is set by the
+    sign-in itself (a new session each time), never by anything the browser sends."""
+    if not getattr(settings, "PORTAL_OIDC_COUNTS_AS_2FA", False):
+        return False
+    session = getattr(request, "session", None)
+    return session is not None and session.get(BACKEND_SESSION_KEY) == NHSMAIL_BACKEND
 
 
 def requires_two_factor(user) -> bool:

@@ -117,7 +117,12 @@ SESSION_COOKIE_HTTPONLY = True
 # Security (onecare/security): log-in throttling, a second factor for staff, and the headers.
 # django-axes checks every sign-in first; it locks an account (not an address: NHS sites share
 # a few outgoing addresses) after too many failures, for a cool-off period.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    # Sign in with NHSmail (onecare/security/oidc.py): answers only the OpenID Connect callback, when configured.
+    "onecare.security.oidc.NHSmailBackend",
+]
 AXES_FAILURE_LIMIT = env_int("PORTAL_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("PORTAL_LOGIN_LOCKOUT_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username"]
@@ -130,6 +135,35 @@ AXES_USERNAME_CALLABLE = "onecare.security.throttling.axes_username"
 # TOTP (django-otp) for the roles in onecare/security/twofactor.py; off only where tests predate it.
 PORTAL_REQUIRE_2FA = env_bool("PORTAL_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "BNSSG locality funding portal"
+# Sign in with NHSmail: OpenID Connect against NHSmail's Entra ID tenant (onecare/security/oidc.py, README). Off
+# unless the issuer, client id and client secret are all set. The endpoints come from the issuer's
+# /.well-known/openid-configuration at first use, unless all three of authorisation, token and JWKS are given.
+PORTAL_OIDC_ISSUER = env_str("PORTAL_OIDC_ISSUER", "")
+PORTAL_OIDC_CLIENT_ID = env_str("PORTAL_OIDC_CLIENT_ID", "")
+PORTAL_OIDC_CLIENT_SECRET = env_str("PORTAL_OIDC_CLIENT_SECRET", "")
+PORTAL_OIDC_AUTHORIZATION_ENDPOINT = env_str("PORTAL_OIDC_AUTHORIZATION_ENDPOINT", "")
+PORTAL_OIDC_TOKEN_ENDPOINT = env_str("PORTAL_OIDC_TOKEN_ENDPOINT", "")
+PORTAL_OIDC_JWKS_URI = env_str("PORTAL_OIDC_JWKS_URI", "")
+PORTAL_OIDC_END_SESSION_ENDPOINT = env_str("PORTAL_OIDC_END_SESSION_ENDPOINT", "")
+# The provider enforces multi-factor authentication (NHSmail does): a sign-in through it satisfies the portal's
+# second factor unless this is false, when staff also enter their TOTP code.
+PORTAL_OIDC_COUNTS_AS_2FA = env_bool("PORTAL_OIDC_COUNTS_AS_2FA", True)
+# Log-out also ends the session at the provider (its end_session_endpoint), which signs the person out of NHSmail.
+PORTAL_OIDC_SIGN_OUT_AT_PROVIDER = env_bool("PORTAL_OIDC_SIGN_OUT_AT_PROVIDER", False)
+# Seconds of clock difference allowed when checking the ID token's times; seconds to wait for the provider.
+PORTAL_OIDC_CLOCK_SKEW_SECONDS = env_int("PORTAL_OIDC_CLOCK_SKEW_SECONDS", 60)
+OIDC_TIMEOUT = env_int("PORTAL_OIDC_TIMEOUT_SECONDS", 10)
+# mozilla-django-oidc's own settings: code flow with PKCE (S256), nonce, RS256 ID tokens checked against the
+# provider's JWKS; accounts are matched, never created.
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_CREATE_USER = False
+OIDC_STORE_ACCESS_TOKEN = False
+OIDC_STORE_ID_TOKEN = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc:callback"
 # No inline scripts or styles anywhere (the admin's JSON data blocks are not executed, so allowed).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

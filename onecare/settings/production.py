@@ -25,6 +25,13 @@ PORTAL_URL = env_str("PORTAL_URL").rstrip("/")
 if not re.fullmatch(r"https?://[^/\s]+", PORTAL_URL):
     raise ImproperlyConfigured("PORTAL_URL must be the portal's address, like https://portal.example.nhs.uk.")
 
+# Sign in with NHSmail (OpenID Connect; README "Sign in with NHSmail"): off unless PORTAL_OIDC_ISSUER,
+# PORTAL_OIDC_CLIENT_ID and PORTAL_OIDC_CLIENT_SECRET are set; the provider is reached over https only.
+if PORTAL_OIDC_ISSUER and not PORTAL_OIDC_ISSUER.startswith("https://"):  # noqa: F405
+    raise ImproperlyConfigured(
+        "PORTAL_OIDC_ISSUER must be an https:// address, like https://login.microsoftonline.com/<tenant-id>/v2.0."
+    )
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000)

@@ -9,6 +9,8 @@ tests/security/test_access_matrix.py -s` prints what each person actually gets, 
 Cells: 200/403/404/405 an answer with that status; 302 a redirect (not to log-in); "login" a redirect
 to the portal's log-in; "own/other" the answers about the person's own locality and about another.
 Pages reached before the second factor are covered in test_two_factor.py; here staff have passed it.
+Sign in with NHSmail (oidc:*) is not configured here: "not set up" (404) for everyone; configured, it is covered in
+test_nhsmail_sign_in.py.
 """
 
 import datetime
@@ -44,6 +46,8 @@ accounts:password-change-done           login     200          200     200     2
 accounts:data-admin-home                login     403          403     403     403     200        403     403
 security:setup                          login     302          302     302     302     302        302     302
 security:verify                         login     302          302     302     302     302        302     302
+oidc:authenticate                       404       404          404     404     404     404        404     404
+oidc:callback                           404       404          404     404     404     404        404     404
 localities:overview                     login     200          200     403     403     200        403     403
 localities:detail                       login     200/404      200/404 200/404 200/404 200        404     404
 localities:governance                   login     200/404      200/404 200/404 200/404 200        404     404
