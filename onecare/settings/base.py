@@ -305,6 +305,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Localities, releases, payment runs and Improved Access quarters, scoped as the portal's pages.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and docs pages: the same people as the API itself (drf-spectacular's default is anyone).
+    "SERVE_PERMISSIONS": ["api.permissions.ReadOnlyApiUser"],
     # Swagger UI from the portal's own static files (drf-spectacular-sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
