@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from .views import no_store
+
 ENDPOINTS = [
     ("localities", "api:localities"),
     ("releases", "api:releases"),
@@ -27,7 +29,7 @@ class ApiRoot(APIView):
 
     @extend_schema(exclude=True)
     def get(self, request, format=None):  # noqa: A002  (DRF's name)
-        return Response(OrderedDict((name, reverse(url, request=request)) for name, url in ENDPOINTS))
+        return no_store(Response(OrderedDict((name, reverse(url, request=request)) for name, url in ENDPOINTS)))
 
 
 class DocsView(SpectacularSwaggerSplitView):
@@ -35,4 +37,5 @@ class DocsView(SpectacularSwaggerSplitView):
 
     template_name = "api/swagger_ui.html"
     url_name = "api:schema"
-    http_method_names = ["get", "head", "options"]
+    # An HTML page: no OPTIONS (its template renderer has nothing to show for one).
+    http_method_names = ["get", "head"]

@@ -15,6 +15,7 @@ Only roles that may hold API tokens use it (api.tokens.may_hold_tokens); only GE
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
+from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
@@ -43,6 +44,12 @@ def documented(offered: dict[str, tuple[str, object]]):
     return extend_schema_view(get=extend_schema(parameters=parameters))
 
 
+def no_store(response):
+    """Figures for one person: never kept by a browser or a proxy."""
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
 class Filtered:
     """A view whose query string is read by api.filters (a 400 for a filter it does not have)."""
 
@@ -57,6 +64,9 @@ class Filtered:
 
     def check_scope(self) -> None:
         """A 403 for a role that may use the API but not see these pages."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        return no_store(super().finalize_response(request, response, *args, **kwargs))
 
     def filters(self) -> Filters:
         if not hasattr(self, "_filters"):

@@ -40,8 +40,12 @@ def test_every_endpoint_answers_get_and_refuses_every_write_with_405(client, wor
     counts = (Release.objects.count(), PaymentRun.objects.count(), QuarterAssessment.objects.count())
     states = list(Release.objects.order_by("pk").values_list("state", flat=True))
     for url in endpoints(world):
-        assert client.get(url, headers=headers).status_code == 200, url
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, url
+        if "/schema/" not in url and "/docs/" not in url:
+            assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
         assert client.head(url, headers=headers).status_code == 200, url
+        assert client.options(url, headers=headers).status_code == (405 if "/docs/" in url else 200), url
         for method in ("post", "put", "patch", "delete"):
             response = getattr(client, method)(url, {"state": "paid"}, content_type="application/json", headers=headers)
             assert response.status_code == 405, f"{method.upper()} {url}: {response.status_code}"
@@ -152,6 +156,8 @@ def test_the_schema_lists_every_endpoint_and_the_docs_page_needs_no_cdn(client, 
     schema = client.get(reverse("api:schema") + "?format=json", headers=headers)
     assert schema.status_code == 200
     paths = schema.json()["paths"]
+    schemes = schema.json()["components"]["securitySchemes"]
+    assert schemes["personalAccessToken"]["scheme"] == "bearer"
     for path in (
         "/api/v1/localities/",
         "/api/v1/localities/{code}/",
