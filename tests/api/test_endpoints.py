@@ -184,3 +184,18 @@ def test_the_schema_lists_every_endpoint_and_the_docs_page_needs_no_cdn(client, 
     assert init.status_code == 200 and "application/javascript" in init["Content-Type"]
     for src in scripts[:-1]:
         assert client.get(src).status_code == 200, src
+
+
+def test_a_signed_in_person_browses_the_api_in_the_browser(client, world):
+    client.force_login(world.users[Role.COMMISSIONER])
+    root = client.get(reverse("api:root"), headers={"Accept": "text/html"})
+    assert root.status_code == 200 and "/api/v1/releases/" in root.content.decode()
+    for url in (reverse("api:releases"), reverse("api:localities") + "?on=2018-01-01"):
+        response = client.get(url, headers={"Accept": "text/html"})
+        assert response.status_code == 200, url
+        assert response["Content-Type"].startswith("text/html")
+        assert "sbris" in response.content.decode()
+        assert "wood" not in response.content.decode().lower()
+    # A bad filter in the browser is the same 400 with its message.
+    response = client.get(reverse("api:localities") + "?on=soon", headers={"Accept": "text/html"})
+    assert response.status_code == 400 and "year-month-day" in response.content.decode()
