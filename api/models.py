@@ -5,7 +5,8 @@ once, on the page that creates it, and can never be shown again. A token has a r
 settings.API_TOKEN_MAX_DAYS after it is made) and may be revoked; either ends it for good.
 
 Each authenticated use is a TokenUse row (token, time, path, address): the throttle (settings.REST_FRAMEWORK's
-rate per token) bounds how many rows a token can add.
+rate per token) bounds how many rows a token can add, and a nightly task (api.tasks.token_uses_prune) deletes
+rows older than settings.API_TOKEN_USE_DAYS.
 """
 
 from django.conf import settings
@@ -60,7 +61,10 @@ class TokenUse(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["token", "-at"], name="api_tokenuse_token_at")]
+        indexes = [
+            models.Index(fields=["token", "-at"], name="api_tokenuse_token_at"),
+            models.Index(fields=["at"], name="api_tokenuse_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.token_id} {self.method} {self.path} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -221,6 +221,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "onecare.unsent_tasks_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    "api-token-uses-prune": {
+        "task": "api.token_uses_prune",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "funding-deadline-reminders": {
         "task": "funding.deadline_reminders_send",
         "schedule": crontab(hour=7, minute=0),
@@ -277,6 +281,8 @@ IMPORT_TIMEOUT_MINUTES = env_int("IMPORT_TIMEOUT_MINUTES", 30)
 
 # The read API (api/): tokens, throttling, paging. Rates are DRF's "<number>/<second|minute|hour|day>".
 API_TOKEN_MAX_DAYS = env_int("PORTAL_API_TOKEN_MAX_DAYS", 90)
+# Each use of a token is recorded (api.models.TokenUse); a nightly task deletes records older than this.
+API_TOKEN_USE_DAYS = env_int("PORTAL_API_TOKEN_USE_DAYS", 400)
 API_PAGE_SIZE = env_int("PORTAL_API_PAGE_SIZE", 100)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

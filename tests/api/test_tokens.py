@@ -195,3 +195,17 @@ def test_a_superuser_may_hold_a_token(client, world):
     response = client.get("/api/v1/localities/", headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 200
     assert response.json()["count"] == 2
+
+
+def test_the_record_of_uses_is_pruned_nightly_after_the_days_kept(client, world, bearer, settings):
+    from api.tasks import token_uses_prune
+
+    settings.API_TOKEN_USE_DAYS = 30
+    headers = bearer(Role.COMMISSIONER)
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=31)):
+        TokenUse.objects.create(token=AccessToken.objects.get(), at=timezone.now(), method="GET", path="/old/")
+    client.get(RELEASES, headers=headers)
+    assert token_uses_prune() == 1
+    assert list(TokenUse.objects.values_list("path", flat=True)) == [RELEASES]
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "api.token_uses_prune" in tasks
