@@ -24,5 +24,8 @@ urlpatterns = [
     path("onecare/register/", include("onecare.membership.urls")),
     path("onecare/ballots/", include("onecare.ballots.urls")),
     path("onecare/business-plan/", include("onecare.businessplan.urls")),
+    # The read API (issue #18) and the person's own tokens for it.
+    path("api/v1/", include("api.urls")),
+    path("accounts/tokens/", include("api.urls_tokens")),
     path("admin/", admin.site.urls),
 ]

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from funding.inbox import awaiting_count
-from onecare.accounts.roles import Role
+from onecare.accounts.roles import API_ROLES, Role
 from onecare.accounts.scoping import home_locality
 
 
@@ -68,5 +68,8 @@ def _navigation(request: HttpRequest) -> dict:
         links.append(("Business plan", reverse("businessplan:plan")))
     if user.is_staff:
         links.append(("Admin", reverse("admin:index")))
+    if user.is_superuser or user.has_role(*API_ROLES):
+        # The person's personal access tokens for the read API (api.views_tokens), beside their password.
+        links.append(("API tokens", reverse("api-tokens:list")))
     links.append(("Change password", reverse("accounts:password-change")))
     return {"nav_links": links, "user_role": user.role}

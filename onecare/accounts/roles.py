@@ -34,6 +34,11 @@ SCOPE_FIELD = {
 # Roles that work in the Django admin as well as the portal.
 STAFF_ROLES = {Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN, Role.ONECARE_STAFF}
 
+# Roles that may hold personal access tokens and use the read API (api/): those who see money and reports across
+# localities (the localities overview, releases, payment runs). Practice managers and locality leads see one
+# locality's pages; One Care staff and the scrutineer see no money. Superusers may too.
+API_ROLES = frozenset({Role.COMMISSIONER, Role.FINANCE_APPROVER, Role.DATA_ADMIN})
+
 ORGANISATION_MODELS = ["commissioner", "practice", "practicecommissioner", "listsizesnapshot"]
 GOVERNANCE_MODELS = ["locality", "localityvehicle", "sublocality", "localitymembership", "representative"]
 ALL_LOCALITY_MODELS = ORGANISATION_MODELS + GOVERNANCE_MODELS

@@ -44,6 +44,11 @@ INSTALLED_APPS = [
     "onecare.membership",
     "onecare.ballots",
     "onecare.businessplan",
+    # The read API under /api/v1/ and its personal access tokens (api/, README "Read API").
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +255,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "onecare.unsent_tasks_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    "api-token-uses-prune": {
+        "task": "api.token_uses_prune",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "funding-deadline-reminders": {
         "task": "funding.deadline_reminders_send",
         "schedule": crontab(hour=7, minute=0),
@@ -303,6 +312,46 @@ IA_ACTIVITY_MAX_COLUMNS = env_int("IA_ACTIVITY_MAX_COLUMNS", 50)
 IA_ACTIVITY_BACKGROUND_BYTES = env_int("IA_ACTIVITY_BACKGROUND_BYTES", 200_000)
 # A check or import still running after this long is marked failed with the reason (a sweep every 5 minutes).
 IMPORT_TIMEOUT_MINUTES = env_int("IMPORT_TIMEOUT_MINUTES", 30)
+
+# The read API (api/): tokens, throttling, paging. Rates are DRF's "<number>/<second|minute|hour|day>".
+API_TOKEN_MAX_DAYS = env_int("PORTAL_API_TOKEN_MAX_DAYS", 90)
+# Each use of a token is recorded (api.models.TokenUse); a nightly task deletes records older than this.
+API_TOKEN_USE_DAYS = env_int("PORTAL_API_TOKEN_USE_DAYS", 400)
+API_PAGE_SIZE = env_int("PORTAL_API_PAGE_SIZE", 100)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: its "Bearer" challenge makes an unauthenticated request a 401.
+        "api.authentication.BearerTokenAuthentication",
+        # The browsable API and the docs page for a signed-in (and two-factor verified) user.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ReadOnlyApiUser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenOrUserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("PORTAL_API_THROTTLE_RATE", "1000/hour")},
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Money as "1234.50", never a float.
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BNSSG locality funding portal: read API",
+    "DESCRIPTION": "Localities, releases, payment runs and Improved Access quarters, scoped as the portal's pages.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and docs pages: the same people as the API itself (drf-spectacular's default is anyone).
+    "SERVE_PERMISSIONS": ["api.permissions.ReadOnlyApiUser"],
+    # Swagger UI from the portal's own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 LOGGING = {
     "version": 1,

@@ -6,7 +6,8 @@ A new URL pattern without a row here (or, in the admin, without its model in ADM
 parameters other than a locality `code`, a builder in KWARGS. `MATRIX_PRINT=1 pytest
 tests/security/test_access_matrix.py -s` prints what each person actually gets, in the table's format.
 
-Cells: 200/403/404/405 an answer with that status; 302 a redirect (not to log-in); "login" a redirect
+Cells: 200/401/403/404/405 an answer with that status (401: the read API asks for a token); 302 a redirect
+(not to log-in); "login" a redirect
 to the portal's log-in; "own/other" the answers about the person's own locality and about another.
 Pages reached before the second factor are covered in test_two_factor.py; here staff have passed it.
 Sign in with NHSmail (oidc:*) is not configured here: "not set up" (404) for everyone; configured, it is covered in
@@ -25,9 +26,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
+from api.tokens import token_create
 from funding.models import MilestoneEvaluation, PaymentRun, Release, Tranche
+from improved_access.models import QuarterAssessment
 from onecare.accounts.roles import Role
 from tests.funding.remittance_data import world_paid_run
+from tests.onecare.factories import UserFactory
 from tests.security.conftest import login_verified
 from tests.security.urls import Pattern, all_patterns
 from tests.security.world import ANONYMOUS, PEOPLE, build_world
@@ -93,6 +97,19 @@ ballots:results                         login     404          404     200     4
 ballots:certify                         login     405          405     405     405     405        405     405
 ballots:decisions                       login     200/404      200/404 200/404 200/404 200        200     200
 businessplan:plan                       login     403          403     200     403     403        200     200
+api:root                                401       200          200     403     403     200        403     403
+api:localities                          401       200          200     403     403     200        403     403
+api:locality                            401       200/404      200/404 403     403     200        403     403
+api:releases                            401       200          200     403     403     200        403     403
+api:release                             401       200/404      200/404 403     403     200        403     403
+api:payment-runs                        401       200          200     403     403     403        403     403
+api:payment-run                         401       200/404      200/404 403     403     403        403     403
+api:ia-quarters                         401       200          200     403     403     403        403     403
+api:ia-quarter                          401       200/404      200/404 403     403     403        403     403
+api:schema                              401       200          200     403     403     200        403     403
+api:docs                                401       200          200     403     403     200        403     403
+api-tokens:list                         login     200          200     403     403     200        403     403
+api-tokens:revoke                       login     404          404     403     403     404        403     403
 admin:index                             login     200          200     login   login   200        200     login
 admin:login                             200       302          302     200     200     302        302     200
 admin:logout                            302       405          405     302     302     405        405     302
@@ -210,6 +227,29 @@ def world_release(world, side):
     return side.release
 
 
+def world_quarter(world, side):
+    """An Improved Access quarter assessment of the side's locality, made once."""
+    if not hasattr(side, "quarter"):
+        side.quarter = QuarterAssessment.objects.create(
+            evaluation=world_release(world, side).evaluation,
+            locality=side.locality,
+            quarter="2018Q1",
+            judged_on=datetime.date(2018, 7, 1),
+            compliant=False,
+            results={},
+            reason="No activity returned.",
+        )
+    return side.quarter
+
+
+def someone_elses_token(world, side):
+    """A token of a commissioner who is none of the matrix's people: nobody else may open it."""
+    if not hasattr(world, "token"):
+        owner = UserFactory(role=Role.COMMISSIONER, commissioner=world.own.locality.commissioner)
+        world.token, _ = token_create(owner, "Someone else's", 30)
+    return world.token
+
+
 # How to fill each pattern's parameters about one side (own or other); None: not about a locality.
 KWARGS: dict[str, Callable] = {
     "localities:representative-end": lambda w, s: {"code": s.locality.code, "pk": s.representative.pk},
@@ -229,6 +269,10 @@ KWARGS: dict[str, Callable] = {
     "funding:practice-money": lambda w, s: {"pk": s.practice.pk},
     "funding:release": lambda w, s: {"pk": world_release(w, s).pk},
     "funding:release-step": lambda w, s: {"pk": world_release(w, s).pk, "step": "approve"},
+    "api:release": lambda w, s: {"pk": world_release(w, s).pk},
+    "api:payment-run": lambda w, s: {"pk": world_run(w, s).pk},
+    "api:ia-quarter": lambda w, s: {"pk": world_quarter(w, s).pk},
+    "api-tokens:revoke": lambda w, s: {"pk": someone_elses_token(w, s).pk},
     "ballots:detail": lambda w, s: {"pk": w.ballot.pk},
     "ballots:record": lambda w, s: {"pk": w.ballot.pk},
     "ballots:results": lambda w, s: {"pk": w.ballot.pk},
@@ -266,7 +310,7 @@ def answer(client, url: str) -> str:
 
 
 def is_about_a_locality(pattern: Pattern) -> bool:
-    if pattern.name in ("funding:run", "funding:run-step", "funding:run-export"):
+    if pattern.name in ("funding:run", "funding:run-step", "funding:run-export", "api:payment-run"):
         return True  # a payment run of the person's own CCG, and another's
     return "code" in pattern.params or pattern.name in (
         "funding:review",
@@ -274,6 +318,8 @@ def is_about_a_locality(pattern: Pattern) -> bool:
         "funding:practice-money",
         "funding:release",
         "funding:release-step",
+        "api:release",
+        "api:ia-quarter",
     )
 
 
@@ -322,6 +368,23 @@ def test_it_answers_each_person_as_the_matrix_says(client, world, person):
     if os.environ.get("MATRIX_PRINT"):
         print(f"\n--- {column}\n" + "\n".join(f"{name:40}{got}" for name, got in observed.items()))
     assert not wrong, f"{column}:\n  " + "\n  ".join(wrong)
+
+
+@pytest.mark.parametrize("person", PEOPLE, ids=lambda p: COLUMN_OF[p])
+def test_the_read_api_refuses_every_post(client, world, person):
+    """A POST to the read API: 405 to whoever may read it (about any side), the GET's refusal to anyone else."""
+    client = client_for(client, world, person)
+    wrong = []
+    for pattern in portal_patterns():
+        if not pattern.name.startswith("api:"):
+            continue
+        got_get = MATRIX[pattern.name][COLUMN_OF[person]].split("/")[0]
+        expected = "405" if got_get == "200" else got_get
+        for side in (world.own, world.other):
+            got = str(client.post(url_for(pattern, world, side), {"state": "paid"}).status_code)
+            if got != expected:
+                wrong.append(f"POST {pattern.name}: expected {expected}, got {got}")
+    assert not wrong, f"{COLUMN_OF[person]}:\n  " + "\n  ".join(wrong)
 
 
 def admin_object_kwargs(pattern: Pattern) -> tuple[list, dict]:
