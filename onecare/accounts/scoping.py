@@ -41,6 +41,20 @@ def visible_localities(user, at: datetime.date | None = None) -> QuerySet[Locali
     return allowed
 
 
+def can_see_locality(user, locality: Locality) -> bool:
+    """Whether visible_localities(user) holds the locality: without a query when the locality is of the user's CCG
+    lineage (the permission checks ask this several times a request, and the lineage is worked out once)."""
+    if (
+        user.is_authenticated
+        and user.is_active
+        and user.commissioner_id
+        and user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER)
+        and locality.commissioner_id in user.commissioner.lineage_ids()
+    ):
+        return True
+    return visible_localities(user).filter(pk=locality.pk).exists()
+
+
 def visible_practices(user, at: datetime.date | None = None) -> QuerySet[Practice]:
     if sees_everything(user):
         return Practice.objects.all()
@@ -48,9 +62,10 @@ def visible_practices(user, at: datetime.date | None = None) -> QuerySet[Practic
     return Practice.objects.filter(pk__in=members.values("practice_id"))
 
 
-def get_locality_for_user(user, code: str) -> Locality:
+def get_locality_for_user(user, code: str, *related: str) -> Locality:
+    """The locality with its commissioner (and the `related` relations: select_related), if the user may see it."""
     try:
-        return visible_localities(user).select_related("commissioner").get(code=code)
+        return visible_localities(user).select_related("commissioner", *related).get(code=code)
     except Locality.DoesNotExist:
         raise Http404("No such locality.") from None
 
