@@ -71,18 +71,24 @@ class Commissioner(models.Model):
         Worked out once per instance (until a commissioner is saved or deleted in this process): a request reads its
         user's commissioner afresh, and every permission check and scoped query of the request asks for the lineage,
         one query per level each time otherwise."""
-        known = self.__dict__.get("_lineage")
-        if known is not None and known[0] == Commissioner._lineage_generation:
+        return Commissioner.lineage_kept_on(self, self.pk)
+
+    @staticmethod
+    def lineage_kept_on(holder, pk: int) -> set[int]:
+        """The lineage of commissioner `pk`, kept on `holder` (the commissioner, or a user: User.commissioner_lineage)
+        until a commissioner is saved or deleted in this process."""
+        key = (pk, Commissioner._lineage_generation)
+        known = holder.__dict__.get("_lineage")
+        if known is not None and known[0] == key:
             return set(known[1])
-        generation = Commissioner._lineage_generation
-        ids = {self.pk}
-        frontier = [self.pk]
+        ids = {pk}
+        frontier = [pk]
         while frontier:
             frontier = list(
                 Commissioner.objects.filter(successor_id__in=frontier).order_by().values_list("pk", flat=True)
             )
             ids.update(frontier)
-        self._lineage = (generation, frozenset(ids))
+        holder._lineage = (key, frozenset(ids))
         return ids
 
 

@@ -32,7 +32,7 @@ def visible_localities(user, at: datetime.date | None = None) -> QuerySet[Locali
         return localities
     allowed = localities.none()
     if user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER) and user.commissioner_id:
-        allowed |= localities.filter(commissioner_id__in=user.commissioner.lineage_ids())
+        allowed |= localities.filter(commissioner_id__in=user.commissioner_lineage())
     if user.has_role(Role.LOCALITY_LEAD) and user.locality_id:
         allowed |= localities.filter(pk=user.locality_id)
     if user.has_role(Role.PRACTICE_MANAGER) and user.practice_id:
@@ -49,7 +49,7 @@ def can_see_locality(user, locality: Locality) -> bool:
         and user.is_active
         and user.commissioner_id
         and user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER)
-        and locality.commissioner_id in user.commissioner.lineage_ids()
+        and locality.commissioner_id in user.commissioner_lineage()
     ):
         return True
     return visible_localities(user).filter(pk=locality.pk).exists()
