@@ -24,6 +24,7 @@ from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.utils import display_for_field, display_for_value, lookup_field
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from django.db.models.constants import LOOKUP_SEP
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
@@ -40,9 +41,9 @@ class Column:
         self.name = name
         self.links = links
         self.tag = "th" if first else "td"
-        self.classes = [f"field-{_coerce_field_name(name, index)}"]
+        self.classes = self.missing_classes = [f"field-{_coerce_field_name(name, index)}"]
         admin = cl.model_admin
-        self.empty = admin.get_empty_value_display()
+        self.empty = self.missing = admin.get_empty_value_display()
         self.f, attr, _ = lookup_field(name, sample, admin)
         self.choices = None
         self.shown_values = {}
@@ -61,21 +62,24 @@ class Column:
                 except TypeError:  # list-like choices: display_for_field copes with them
                     self.choices = None
             if isinstance(self.f, (models.DateField, models.TimeField, models.ForeignKey)):
-                self.classes.append("nowrap")
+                self.classes = [*self.classes, "nowrap"]
 
     def value(self, obj):
         if self.f is not None:
             return getattr(obj, self.name)
         if self.method is not None:
             return self.method(obj)
-        return lookup_field(self.name, obj)[2]
+        if LOOKUP_SEP in self.name:
+            return lookup_field(self.name, obj)[2]
+        value = getattr(obj, self.name)  # a property or a method of the model, as lookup_field reads it
+        return value() if callable(value) else value
 
     def shown(self, obj):
         """The cell's text (escaped when written) and its classes."""
         try:
             value = self.value(obj)
         except ObjectDoesNotExist:
-            return self.empty, self.classes
+            return self.missing, self.missing_classes  # as Django: the admin's empty value, the plain class
         if isinstance(value, str) and value.strip() == "":
             value = ""
         if self.f is None:
