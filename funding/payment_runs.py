@@ -63,7 +63,7 @@ def can_manage_payment_run(user, commissioner: Commissioner) -> tuple[bool, str]
     """A finance approver of the commissioner (or of the body it merged into)."""
     if not (user.is_authenticated and user.is_active and user.has_role(*FINANCE)):
         return False, "Only a finance approver can manage payment runs."
-    if not user.commissioner_id or commissioner.pk not in user.commissioner.lineage_ids():
+    if not user.commissioner_id or commissioner.pk not in user.commissioner_lineage():
         return False, "You cannot manage this commissioner's payment runs."
     return True, ""
 

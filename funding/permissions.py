@@ -2,7 +2,7 @@
 
 from localities.models import Locality, LocalityMembership
 from onecare.accounts.roles import Role
-from onecare.accounts.scoping import today, visible_localities
+from onecare.accounts.scoping import can_see_locality, today, visible_localities
 
 from .models import LTS_SCHEME, PLAN_EVIDENCE_ITEMS, ChecklistItem, Evidence
 from .workflow import EVIDENCE
@@ -22,7 +22,7 @@ def works_in(user, locality: Locality) -> bool:
 
 
 def can_review_locality(user, locality: Locality) -> bool:
-    return user.has_role(*EVIDENCE.step("accept").roles) and visible_localities(user).filter(pk=locality.pk).exists()
+    return user.has_role(*EVIDENCE.step("accept").roles) and can_see_locality(user, locality)
 
 
 def plan_phase_of(evidence: Evidence) -> int | None:
@@ -109,7 +109,12 @@ def can_reopen(user, evidence: Evidence) -> Answer:
 
 
 def can_see_release(user, release) -> Answer:
-    if visible_localities(user).filter(pk=release.locality_id).exists():
+    # With its locality at hand, the user's CCG lineage may answer without a query (can_see_locality).
+    if type(release).locality.is_cached(release):
+        seen = can_see_locality(user, release.locality)
+    else:
+        seen = visible_localities(user).filter(pk=release.locality_id).exists()
+    if seen:
         return True, ""
     return False, "You cannot see this locality's releases."
 

@@ -22,7 +22,7 @@ from django.http import Http404
 
 from localities.models import Locality, LocalityMembership, Practice, SourceKind
 from onecare.accounts.roles import Role
-from onecare.accounts.scoping import today, visible_localities, visible_practices
+from onecare.accounts.scoping import can_see_locality, today, visible_localities, visible_practices
 from onecare.formats import long_date, money, patients
 from onecare.quarters import Quarter
 
@@ -289,9 +289,13 @@ def remittances_for_user(user, locality: Locality | None = None) -> list[AdviceR
     """Every remittance advice the user may read (to one locality when given), newest paid first: one row per paid
     run and payee (two queries)."""
     require_reader(user)
-    releases = Release.objects.filter(state=ReleaseState.PAID, locality__in=visible_localities(user))
-    if locality is not None:
+    releases = Release.objects.filter(state=ReleaseState.PAID)
+    if locality is None:
+        releases = releases.filter(locality__in=visible_localities(user))
+    elif can_see_locality(user, locality):  # the locality's page: without the visible localities' subquery
         releases = releases.filter(locality=locality)
+    else:
+        return []
     rows = (
         releases.values("payment_run_id", "locality__code", "locality__name")
         .annotate(total=Sum("amount"), releases=Count("pk"), paid_on=Min("paid_on"))

@@ -61,7 +61,7 @@ def require_reader(user) -> None:
 def runs_for(user) -> QuerySet[PaymentRun]:
     """The runs of the user's CCG and of the CCGs merged into it."""
     require_reader(user)
-    return PaymentRun.objects.filter(commissioner_id__in=user.commissioner.lineage_ids()).select_related("commissioner")
+    return PaymentRun.objects.filter(commissioner_id__in=user.commissioner_lineage()).select_related("commissioner")
 
 
 def get_run_for_user(user, pk: int) -> PaymentRun:

@@ -2,7 +2,7 @@
 
 from localities.models import Locality
 from onecare.accounts.roles import Role
-from onecare.accounts.scoping import get_locality_for_user, visible_localities
+from onecare.accounts.scoping import can_see_locality, get_locality_for_user
 
 from .models import Declaration, DeclarationKind, DeclarationStatus, Plan
 from .workflow import DECLARATIONS, PLANS
@@ -16,7 +16,7 @@ def can_view_ia(user, locality: Locality) -> Answer:
         return False, "Sign in to see Improved Access."
     if not user.has_role(Role.LOCALITY_LEAD, Role.COMMISSIONER) and not user.is_superuser:
         return False, "Only locality leads and commissioners see Improved Access."
-    if not visible_localities(user).filter(pk=locality.pk).exists():
+    if not can_see_locality(user, locality):
         return False, "You cannot see this locality."
     return True, ""
 
@@ -46,7 +46,7 @@ def is_commissioner_of(user, locality: Locality) -> bool:
         user.is_authenticated
         and user.is_active
         and user.has_role(Role.COMMISSIONER)
-        and visible_localities(user).filter(pk=locality.pk).exists()
+        and can_see_locality(user, locality)
     )
 
 

@@ -44,7 +44,7 @@ def can_record_governance(user, locality: Locality) -> Answer:
     if (
         user.has_role(Role.COMMISSIONER)
         and user.commissioner_id
-        and locality.commissioner_id in user.commissioner.lineage_ids()
+        and locality.commissioner_id in user.commissioner_lineage()
     ):
         return True, ""
     return False, "Only the locality's lead or its commissioners can record its governance."
@@ -281,7 +281,7 @@ def can_change_membership(user, locality: Locality) -> Answer:
     if (
         user.has_role(Role.COMMISSIONER)
         and user.commissioner_id
-        and locality.commissioner_id in user.commissioner.lineage_ids()
+        and locality.commissioner_id in user.commissioner_lineage()
     ):
         return True, ""
     return False, "Only the locality's commissioners can change which practices are in it."

@@ -86,6 +86,7 @@ def summary(request: HttpRequest, code: str) -> HttpResponse:
                     Prefetch(
                         "memberships",
                         queryset=current_memberships(locality).select_related("practice").order_by("practice__name"),
+                        to_attr="members",
                     )
                 )
             ),

@@ -2,13 +2,12 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from improved_access.permissions import can_view_ia
 from localities.governance import can_record_governance
-from localities.models import Representative
+from localities.models import LocalityMembership, Representative, SubLocality
 from localities.population import figures_dated, practice_list_sizes
 from localities.views import date_from_query
 from onecare.accounts.scoping import get_locality_for_user, today, visible_localities
@@ -17,12 +16,25 @@ from onecare.pagecache import cached_page
 from .dashboards import money_dashboard
 
 
+def sub_localities_with_members(locality, members: list[LocalityMembership]) -> list[SubLocality]:
+    """The locality's sub-localities, each with its `members` on the page's date (by practice code), taken from the
+    members the page has already read rather than read again."""
+    subs = list(locality.sub_localities.order_by("name"))
+    for sub in subs:
+        sub.members = []
+    by_pk = {sub.pk: sub for sub in subs}
+    for member in sorted(members, key=lambda m: (m.practice.code, m.valid_from)):
+        if member.sub_locality_id in by_pk:
+            by_pk[member.sub_locality_id].members.append(member)
+    return subs
+
+
 @login_required
 @cached_page
 def locality_page(request: HttpRequest, code: str) -> HttpResponse:
     """A locality at a glance (localities:detail): its population and governance, with its checklist, money and
     remittance advice (funding's template tags) and, for those who may see it, the link to its Improved Access."""
-    locality = get_locality_for_user(request.user, code)
+    locality = get_locality_for_user(request.user, code, "vehicle")
     at, date_error = date_from_query(request)
     members = list(practice_list_sizes(locality, at))
     representatives = (
@@ -38,9 +50,7 @@ def locality_page(request: HttpRequest, code: str) -> HttpResponse:
             "locality": locality,
             "vehicle": getattr(locality, "vehicle", None),
             "representatives": representatives,
-            "sub_localities": locality.sub_localities.prefetch_related(
-                Prefetch("memberships", queryset=locality.memberships.on(at).select_related("practice"))
-            ),
+            "sub_localities": sub_localities_with_members(locality, members),
             "members": members,
             "opted_out": [m for m in members if m.opted_out_on and m.opted_out_on <= at],
             "population": population,

@@ -7,6 +7,9 @@ release page (funding.views_releases), which each release's page here links to.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.core.paginator import InvalidPage
 from django.db.models import Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -53,6 +56,43 @@ class TrancheAdmin(ProposeChanges, AuditedAdmin):
     ]
     list_filter = ["scheme", "active"]
     filter_horizontal = ["gate_items", "after"]
+
+
+class ReleaseChangeList(ChangeList):
+    """Counts the releases once: the totals above the list (one query grouped by state: funding.admin.totals) give
+    how many the filters select, which the paginator would count again and, with nothing filtered or searched, the
+    count of every release the user may see a third time."""
+
+    def get_results(self, request):
+        self.totals = totals(self.queryset)
+        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        if not self.queryset.query.distinct:  # a search that may repeat rows: the paginator counts distinct ones
+            paginator.count = self.totals["count"]
+        result_count = paginator.count
+        if not self.model_admin.show_full_result_count:
+            full_result_count = None
+        elif self.get_filters_params() or self.query or self.queryset.query.distinct:
+            full_result_count = self.root_queryset.count()
+        else:  # nothing in the query string narrows the list (none of its filters selects anything by default)
+            full_result_count = result_count
+        # From here as Django's ChangeList.get_results.
+        can_show_all = result_count <= self.list_max_show_all
+        multi_page = result_count > self.list_per_page
+        if (self.show_all and can_show_all) or not multi_page:
+            result_list = self.queryset._clone()
+        else:
+            try:
+                result_list = paginator.page(self.page_num).object_list
+            except InvalidPage:
+                raise IncorrectLookupParameters from None
+        self.result_count = result_count
+        self.show_full_result_count = self.model_admin.show_full_result_count
+        self.show_admin_actions = not self.show_full_result_count or bool(full_result_count)
+        self.full_result_count = full_result_count
+        self.result_list = result_list
+        self.can_show_all = can_show_all
+        self.multi_page = multi_page
+        self.paginator = paginator
 
 
 @admin.register(Release)
@@ -149,11 +189,14 @@ class ReleaseAdmin(AuditedAdmin):
             label,
         )
 
+    def get_changelist(self, request, **kwargs):
+        return ReleaseChangeList
+
     @cached_page
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         if hasattr(response, "context_data") and "cl" in response.context_data:
-            response.context_data["totals"] = totals(response.context_data["cl"].queryset)
+            response.context_data["totals"] = response.context_data["cl"].totals
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

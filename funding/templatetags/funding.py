@@ -1,8 +1,13 @@
-"""{% locality_checklist locality %} and {% locality_money locality %}: for any page that shows a locality."""
+"""{% locality_checklist locality %} and {% locality_money locality %}: for any page that shows a locality; and
+{% money_rows money %}: a locality's or a CCG's rows of the money page."""
 
 from django import template
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from onecare.accounts.scoping import today
+from onecare.formats import money, patients
 
 from ..checklist import locality_checklist as build
 
@@ -20,3 +25,53 @@ def locality_money(locality, day=None):
     from ..dashboards import locality_money as build_money
 
     return build_money(locality, day or today())
+
+
+# The LTS, Improved Access and both rows of a locality (or a CCG's total) on the money page (funding/money.html): drawn
+# here rather than by an include, which cost the page a template's work for each of its 30 or so localities.
+MONEY_ROWS = """
+<tr class="nhsuk-table__row">
+  <th class="nhsuk-table__header" scope="rowgroup" rowspan="3">{}</th>
+  <th class="nhsuk-table__header portal-table__subhead" scope="row">Transformation (LTS)</th>
+  <td class="nhsuk-table__cell nhsuk-table__cell--numeric">{} registered</td>
+{}
+</tr>
+<tr class="nhsuk-table__row">
+  <th class="nhsuk-table__header portal-table__subhead" scope="row">Improved Access</th>
+  <td class="nhsuk-table__cell nhsuk-table__cell--numeric">{} weighted</td>
+{}
+</tr>
+<tr class="nhsuk-table__row portal-table__row--both">
+  <th class="nhsuk-table__header portal-table__subhead" scope="row">Both</th>
+  <td class="nhsuk-table__cell nhsuk-table__cell--numeric"><span class="nhsuk-u-visually-hidden">\
+Not added up: the schemes count patients differently</span></td>
+{}
+</tr>
+"""
+MONEY_CELL = '  <td class="nhsuk-table__cell nhsuk-table__cell--numeric">{}</td>'
+
+
+def _money_cells(figures) -> str:
+    """Envelope, paid, committed, proposed and remaining (funding.dashboards.Money), one cell each (money() writes
+    nothing that needs escaping: a sign, digits, commas and a point)."""
+    amounts = [figures.envelope, figures.paid, figures.committed, figures.proposed, figures.remaining]
+    return "\n".join(MONEY_CELL.format(money(amount)) for amount in amounts)
+
+
+@register.simple_tag
+def money_rows(lts, total: bool = False):
+    """The three rows of a locality's money (funding.dashboards.Money, its Improved Access in `ia`), linked to the
+    locality's page; with total, a CCG's ("All of ...")."""
+    from ..dashboards import Money
+
+    if total:
+        heading = f"All of {escape(lts.name)}"
+    elif lts.locality is not None:
+        url = reverse("localities:detail", args=[lts.locality.code])
+        heading = f'<a class="nhsuk-link" href="{escape(url)}">{escape(lts.name)}</a>'
+    else:
+        heading = escape(lts.name)
+    ia = lts.ia or Money(lts.name)
+    cells = [_money_cells(lts), _money_cells(ia), _money_cells(lts.both)]
+    rows = MONEY_ROWS.format(heading, patients(lts.population), cells[0], patients(ia.population), cells[1], cells[2])
+    return mark_safe(rows)  # noqa: S308 - the names escaped above; the figures are money() and patients()'s

@@ -44,6 +44,19 @@ class Commissioner(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    # Bumped whenever this process saves or deletes a commissioner: a lineage an instance worked out before then is
+    # worked out again (lineage_ids). A bulk update or bulk create of commissioners does not bump it.
+    _lineage_generation = 0
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        Commissioner._lineage_generation += 1
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        Commissioner._lineage_generation += 1
+        return deleted
+
     def clean(self) -> None:
         self.code = normalise_ods_code(self.code)
         if self.valid_to and self.valid_to < self.valid_from:
@@ -53,12 +66,29 @@ class Commissioner(models.Model):
         return self.valid_from <= at and (self.valid_to is None or self.valid_to >= at)
 
     def lineage_ids(self) -> set[int]:
-        """This commissioner and every body that merged into it (at any depth)."""
-        ids = {self.pk}
-        frontier = [self.pk]
+        """This commissioner and every body that merged into it (at any depth).
+
+        Worked out once per instance (until a commissioner is saved or deleted in this process): a request reads its
+        user's commissioner afresh, and every permission check and scoped query of the request asks for the lineage,
+        one query per level each time otherwise."""
+        return Commissioner.lineage_kept_on(self, self.pk)
+
+    @staticmethod
+    def lineage_kept_on(holder, pk: int) -> set[int]:
+        """The lineage of commissioner `pk`, kept on `holder` (the commissioner, or a user: User.commissioner_lineage)
+        until a commissioner is saved or deleted in this process."""
+        key = (pk, Commissioner._lineage_generation)
+        known = holder.__dict__.get("_lineage")
+        if known is not None and known[0] == key:
+            return set(known[1])
+        ids = {pk}
+        frontier = [pk]
         while frontier:
-            frontier = list(Commissioner.objects.filter(successor_id__in=frontier).values_list("pk", flat=True))
+            frontier = list(
+                Commissioner.objects.filter(successor_id__in=frontier).order_by().values_list("pk", flat=True)
+            )
             ids.update(frontier)
+        holder._lineage = (key, frozenset(ids))
         return ids
 
 

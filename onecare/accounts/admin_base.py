@@ -35,7 +35,7 @@ def admin_commissioner_ids(user) -> set[int] | None:
     if sees_everything(user):
         return None
     if user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER) and user.commissioner_id:
-        return user.commissioner.lineage_ids()
+        return user.commissioner_lineage()
     return set()
 
 

@@ -57,6 +57,15 @@ class User(AbstractUser):
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
 
+    def commissioner_lineage(self) -> set[int]:
+        """The user's CCG and every body that merged into it (Commissioner.lineage_ids), without reading the CCG's own
+        row; worked out once per instance (a request reads its user afresh). Empty without a CCG."""
+        if self.commissioner_id is None:
+            return set()
+        from localities.models import Commissioner
+
+        return Commissioner.lineage_kept_on(self, self.commissioner_id)
+
     def clean(self) -> None:
         super().clean()
         if self.pk is None:

@@ -32,13 +32,27 @@ def visible_localities(user, at: datetime.date | None = None) -> QuerySet[Locali
         return localities
     allowed = localities.none()
     if user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER) and user.commissioner_id:
-        allowed |= localities.filter(commissioner_id__in=user.commissioner.lineage_ids())
+        allowed |= localities.filter(commissioner_id__in=user.commissioner_lineage())
     if user.has_role(Role.LOCALITY_LEAD) and user.locality_id:
         allowed |= localities.filter(pk=user.locality_id)
     if user.has_role(Role.PRACTICE_MANAGER) and user.practice_id:
         own = LocalityMembership.objects.on(at or today()).filter(practice_id=user.practice_id)
         allowed |= localities.filter(pk__in=own.values("locality_id"))
     return allowed
+
+
+def can_see_locality(user, locality: Locality) -> bool:
+    """Whether visible_localities(user) holds the locality: without a query when the locality is of the user's CCG
+    lineage (the permission checks ask this several times a request, and the lineage is worked out once)."""
+    if (
+        user.is_authenticated
+        and user.is_active
+        and user.commissioner_id
+        and user.has_role(Role.COMMISSIONER, Role.FINANCE_APPROVER)
+        and locality.commissioner_id in user.commissioner_lineage()
+    ):
+        return True
+    return visible_localities(user).filter(pk=locality.pk).exists()
 
 
 def visible_practices(user, at: datetime.date | None = None) -> QuerySet[Practice]:
@@ -48,9 +62,10 @@ def visible_practices(user, at: datetime.date | None = None) -> QuerySet[Practic
     return Practice.objects.filter(pk__in=members.values("practice_id"))
 
 
-def get_locality_for_user(user, code: str) -> Locality:
+def get_locality_for_user(user, code: str, *related: str) -> Locality:
+    """The locality with its commissioner (and the `related` relations: select_related), if the user may see it."""
     try:
-        return visible_localities(user).select_related("commissioner").get(code=code)
+        return visible_localities(user).select_related("commissioner", *related).get(code=code)
     except Locality.DoesNotExist:
         raise Http404("No such locality.") from None
 

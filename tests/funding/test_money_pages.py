@@ -27,7 +27,7 @@ def releases(lts_rules, people):
 def test_it_shows_the_envelope_and_spend(client, people, releases, django_assert_max_num_queries):
     client.force_login(people.bnssg_commissioner)
 
-    with django_assert_max_num_queries(13):  # 12 for the page, 1 for the page cache's key (onecare/pagecache.py)
+    with django_assert_max_num_queries(12):  # 11 for the page, 1 for the page cache's key (onecare/pagecache.py)
         page = client.get(MONEY).content.decode()
 
     assert "£315,000.00" in page  # £3.00 x 105,000, the envelope of each locality
@@ -58,7 +58,7 @@ def test_it_shows_a_locality_its_money_and_what_unlocks_the_next_tranche(lts_rul
 def test_it_renders_the_money_tag_in_few_queries(lts_rules, people, releases, django_assert_max_num_queries):
     template = Template("{% load funding %}{% locality_money locality %}")
 
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         template.render(Context({"locality": people.south_bristol}))
 
 

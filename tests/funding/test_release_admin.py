@@ -21,7 +21,7 @@ def test_it_lists_releases_with_totals(client, people, releases, django_assert_m
     client.force_login(people.bnssg_commissioner)
     mark(releases[0], ReleaseState.APPROVED)
 
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(18):
         page = client.get(CHANGELIST).content.decode()
     assert 'id="release-totals"' in page
     assert "£105,000.00" in page and "£52,500.00" in page
