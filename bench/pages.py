@@ -19,8 +19,10 @@ measured in turns with each page (three slices each) so that both see the same l
 The write mix: all the while the pages and the trivial view are measured, a writer (its own process)
 signs a locality lead in every second with a real POST to the sign-in page (a new session, last_login,
 django-axes' log) and saves that lead's evidence draft with funding.transitions.evidence_save_draft
-(the evidence, its history); each of these writes moves every page cache key (onecare/pagecache.py),
-so every session renders every page afresh after each of them. The table gives the writes made.
+(the evidence, its history). The sign-in writes only what no page shows, and moves no page cache key
+(the data version, onecare/dataversion.py); each evidence save moves every key, so every session renders
+every page afresh after it, in each worker, and while its transaction is open no page is kept. The table
+gives the writes made.
 
 Targets: with the write mix, each page at least 40% of the baseline's throughput and p95 under 100 ms;
 with the page cache off (PORTAL_PAGE_CACHE=false, a second server, no writes), each page's median for
@@ -28,10 +30,11 @@ one user under 25 ms (the "rendered afresh" column: what a request pays after a 
 
 Why the page cache stays (onecare/pagecache.py): rendered afresh a page costs 15 to 70 ms of a worker,
 while 40% of the trivial view's throughput leaves about 2 ms a page; it runs after sign-in and the
-second factor, and under the write mix each worker renders a page afresh about twice a second at
-most, against hundreds of requests a second served from the cache. The database is vacuumed and
-analysed after the build, as one at rest would be: every transaction that writes (autovacuum's ANALYZE
-included) moves every key.
+second factor, and under the write mix each worker renders a page afresh about once a second at
+most (after each evidence save), against hundreds of requests a second served from the cache. The
+database is vacuumed and analysed after the build, as one at rest would be (autovacuum's work on the
+tables just loaded would otherwise take the machine's time while the pages are measured; it writes no
+table the data version watches).
 
 Then it measures the peak memory (RSS) of the milestone evaluation proposing every release at England
 scale, in its own process (target: under 500 MB); bench/import_list_sizes.py measures the import's.
@@ -70,10 +73,11 @@ CSRF_COOKIE = "".join(secrets.choice(string.ascii_letters + string.digits) for _
 NOTE = """
 Where a target is missed: from the page cache a page costs 3 to 9 ms for one user against under 1 ms
 for the trivial view: the session and the user (the cache runs after sign-in and the second factor), one
-query for the database snapshot, a fresh mask for the CSRF token, the security headers, and writing 20 to
-100 KB instead of 2 bytes; and each write of the mix (a sign-in is several transactions) moves every key,
-after which each of the sync workers, each with its own cache, renders the page afresh once. On a
-shared 2-CPU machine the ratio also moves with the other load (the turns even that out only in part).
+call for the data version, a fresh mask for the CSRF token, the security headers, and writing 20 to
+100 KB instead of 2 bytes; and each evidence save of the mix moves every key (the sign-ins do not), after
+which each of the sync workers, each with its own cache, renders the page afresh once, and while the save
+is being written no page is kept. On a shared 2-CPU machine the ratio also moves with the other load (the
+turns even that out only in part).
 Rendered afresh a page's cost is mostly template rendering (the admin changelist's per-row cells, the
 NHS.UK page templates) and its 7 to 20 queries.
 """
@@ -413,8 +417,8 @@ def run(database_url: str) -> None:
     manage(test_env, "migrate", "--noinput", "--verbosity", "0")
     generate_rss = manage(test_env, "generate_scale_data", *SIZE)
     built_s = time.perf_counter() - start
-    # A database at rest, as production's is: otherwise autovacuum's ANALYZE of the tables just loaded (each a
-    # transaction with an id of its own) would move every page cache key while the pages are measured.
+    # A database at rest, as production's is: otherwise autovacuum would be vacuuming and analysing the tables just
+    # loaded while the pages are measured (it moves no page cache key: it writes none of the tables).
     subprocess.run(  # noqa: S603 - a fixed argv built here
         django_code("from django.db import connection\nconnection.cursor().execute('VACUUM (ANALYZE)')"),
         cwd=ROOT,

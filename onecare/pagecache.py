@@ -1,40 +1,48 @@
-"""Whole-page caching for the heavy read pages, after sign-in and two-factor, keyed by what the database can see.
+"""Whole-page caching for the heavy read pages, after sign-in and two-factor, keyed by the data they can show.
 
 Views opt in with `@cached_page`; `PageCacheMiddleware` does the work. It runs after authentication and
 `RequireTwoFactorMiddleware`: a request it answers has passed both, and it answers only a signed-in,
 active user (the session and the user are read on every request, hit or miss). A page is stored per
-log-in session, per URL (host, path and query string), per day and per **database snapshot**:
-PostgreSQL's `pg_current_snapshot()` (the transactions running, and the next transaction id) changes
-whenever a transaction that writes anything starts or ends, in any table, by any process (a view, the
-admin, a Celery task, an import's COPY). Two requests that read the same snapshot read the same
-committed data. Inside a transaction (the test suite's per-test transactions, or any caller's atomic
-block) the key also carries the rows that transaction has itself inserted, updated and deleted so far
-(`pg_stat_xact_all_tables`), so its own uncommitted writes move the key too: the tests see cached pages,
-and see them go when they write. A GET to these pages is a function of its URL, its session, the data,
-the date and the settings; and with sessions kept in the database (the `db` and `cached_db` engines) a
-session's contents are data too: signing in or out, a second factor, a changed password or role all
-write. So a page stored under one key is the right answer to every later request with that key, and
-nothing has to remember to clear the cache: a write moves every later request to new keys, and old
-entries age out. The snapshot is read before the page is rendered, so a page never sits under a key
-older than the data it was rendered from allows. An entry is served only to a request whose session is
-still signed in (an expired session, which writes nothing, is signed out by the authentication before it).
-Settings change only when the processes restart, which empties their caches; a test that overrides one
-(override_settings, pytest-django's `settings`) empties it too.
+log-in session (its cookie and its loaded contents), per URL (host, path and query string), per day and
+per **data version** (onecare/dataversion.py): a PostgreSQL sequence that a trigger on every table moves
+after each statement that writes, whoever runs it (a view, the admin, a Celery task, an import's COPY, a
+TRUNCATE), except the tables and columns that only signing in writes and no page shows (the sessions,
+django-axes' records, a user's `last_login`, a TOTP device's counters). A GET to these pages is a function
+of its URL, its session, the data, the date and the settings. The session's part is in the key as its
+contents: signing in or out, the second factor, a changed password (its hash is in the session) each give
+new keys; a changed role, a deactivated account or any other change to a user writes the user's tables and
+moves the version. So a page stored under one key is the right answer to every later request with that key,
+and nothing has to remember to clear the cache: a write moves every later request to new keys, and old
+entries age out.
+
+The version is read before the page is rendered, and it is trusted only once every writer that has moved it
+that far has committed: while one has not, the reader answers None and the page is rendered and not kept
+(dataversion.py gives the argument: a lock that writers share until they commit). So a page never sits under
+a key older than the committed data it was rendered from. Inside a transaction (the test suite's per-test
+transactions, or any caller's atomic block) the transaction's own writes move the version too, and its own
+lock does not stop it: the tests see cached pages, and see them go when they write.
+
+Sessions need not be kept in the database (they once had to be, when a session's change had to be a write
+to move the key): the session is loaded on every request anyway, and its contents are hashed into the key.
+An entry is served only to a request whose session is still signed in: an expired or evicted session is
+signed out by the authentication before the cache sees it. Settings change only when the processes
+restart, which empties their caches; a test that overrides one (override_settings, pytest-django's
+`settings`) empties it too.
 
 Why it stays, and what it costs under writes (bench/pages.py measures both): rendered afresh, a page
 costs 15 to 70 ms of one worker; 40% of a trivial view's throughput needs about 2 ms. A hit costs the
-session and the user (as any signed-in request does), one small query and a look-up in the process's
-memory; it skips the permission checks, the page's 6 to 20 queries and its template. Every transaction
-that writes, anywhere, moves the key: a sign-in (it writes `last_login`, the session and django-axes'
-log), an evidence save, autovacuum's ANALYZE. So each session renders each page afresh once after each
-write, in each worker process; the benchmark's write mix (a sign-in and an evidence save every second)
-shows what that leaves. A key that ignored the sign-in tables would need bookkeeping on every write
-(triggers on every other table, or a version row each write would queue on); it is not done.
+session and the user (as any signed-in request does), one call of a small database function and a look-up
+in the process's memory; it skips the permission checks, the page's 6 to 20 queries and its template. A
+write statement pays a shared advisory lock and a `nextval`. Sign-ins, second factors and sign-outs leave
+the pages where they are; a write of data (an evidence save, an approval, an import) moves every key, and
+each session then renders each page afresh once, in each worker process; while that write's transaction is
+open no page is kept at all (a long import turns the cache off until it commits). The benchmark's write mix
+(a sign-in and an evidence save every second) shows what that leaves.
 
 The page is rendered as usual (and not stored) when:
 - the request is not a GET, or carries no session cookie, or nobody (active) is signed in on the session;
-- the database is not PostgreSQL (the embedded SQLite default has no snapshot to key on), or the
-  sessions are not kept in the database;
+- the database is not PostgreSQL (the embedded SQLite default has no data version);
+- a write is under way: a writer has moved the data version and not yet committed;
 - a message is waiting to be shown, or the view leaves one (it belongs to one response);
 - the response is not a plain 200 (redirects, refusals, files) or sets a cookie other than CSRF's.
 
@@ -43,22 +51,24 @@ requester's own token when the page is served.
 """
 
 import hashlib
+import json
 import re
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.signals import setting_changed
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
+from onecare import dataversion
+
 CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{32,64}(")')
 PLACEHOLDER = b"__PORTAL_CSRF_TOKEN__"
 DROPPED_HEADERS = {"content-length", "set-cookie"}
-DATABASE_SESSIONS = ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db")
 
 
 def forget_pages(**kwargs) -> None:
@@ -76,25 +86,20 @@ def cached_page(view):
 
 
 def enabled() -> bool:
-    return (
-        settings.PORTAL_PAGE_CACHE
-        and connection.vendor == "postgresql"
-        and settings.SESSION_ENGINE in DATABASE_SESSIONS  # a session changes only by writing to the database
-    )
+    return settings.PORTAL_PAGE_CACHE and connection.vendor == "postgresql"
 
 
-# The rows the current transaction has written so far, in every table: counts that only grow.
-OWN_WRITES = "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_all_tables"
-
-
-def snapshot() -> str:
-    """The committed data a request can see; inside a transaction, with what it has written itself."""
-    with connection.cursor() as cursor:
-        if connection.in_atomic_block:
-            cursor.execute(f"SELECT pg_current_snapshot()::text || ' ' || ({OWN_WRITES})::text")
-        else:
-            cursor.execute("SELECT pg_current_snapshot()::text")
-        return cursor.fetchone()[0]
+def data_version() -> int | None:
+    """The data version (onecare/dataversion.py), read before the page is rendered; None while a writer that has
+    moved it has not committed: then the page is rendered and not kept."""
+    try:
+        return dataversion.current()
+    except DatabaseError:
+        # The reader holds a session-level lock for an instant: if it failed half-way (a cancel, a timeout), the
+        # lock might stay taken and hold every writer up. Closing the connection ends that, whatever happened.
+        if not connection.in_atomic_block:
+            connection.close()
+        raise
 
 
 def marked(request: HttpRequest) -> bool:
@@ -121,14 +126,20 @@ def cacheable(request: HttpRequest) -> bool:
     )
 
 
-def page_key(request: HttpRequest) -> str:
-    """Everything the page depends on; the snapshot is read here, before the page is rendered."""
+def session_contents(request: HttpRequest) -> str:
+    """The loaded session, as the page's key sees it: who is signed in, the second factor, the password's hash."""
+    return json.dumps(dict(request.session.items()), sort_keys=True, default=str)
+
+
+def page_key(request: HttpRequest, version: int) -> str:
+    """Everything the page depends on; the version is read before the page is rendered."""
     parts = [
         request.get_host(),
         request.get_full_path(),
         session_cookie(request),
+        session_contents(request),
         timezone.localdate().isoformat(),
-        snapshot(),
+        str(version),
     ]
     return "page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -175,8 +186,11 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not cacheable(request):
             return self.get_response(request)
+        version = data_version()
+        if version is None:  # a write is under way: what is rendered now may be out of date before it is kept
+            return self.get_response(request)
         cache = caches[settings.PORTAL_PAGE_CACHE_ALIAS]
-        key = page_key(request)
+        key = page_key(request, version)
         stored = cache.get(key)
         if stored is not None:
             return served_from(request, stored)

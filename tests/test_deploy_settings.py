@@ -100,11 +100,11 @@ def test_it_shares_sessions_and_the_cache_through_redis_and_keeps_database_conne
         env=env,
     )
     assert (backend, location) == ("django.core.cache.backends.redis.RedisCache", "redis://redis:6379/1")
-    assert engine == "django.contrib.sessions.backends.cached_db"  # the page cache needs sessions in the database
+    assert engine == "django.contrib.sessions.backends.cached_db"  # in Redis, and kept through its restart
     assert max_age == 600
     assert health_checks is True  # a connection kept for reuse is checked first
     assert eager is False  # tasks go to the worker through Redis, never run inside a web request
-    assert pages == "django.core.cache.backends.locmem.LocMemCache"  # keyed by snapshot: each process its own
+    assert pages == "django.core.cache.backends.locmem.LocMemCache"  # keyed by data version: each process its own
 
 
 def test_without_a_cache_url_sessions_stay_in_the_database():

@@ -10,6 +10,18 @@ from simple_history.models import HistoricalRecords
 from .roles import SCOPE_FIELD, Role
 
 
+class UserHistory(HistoricalRecords):
+    """A user's history, less the saves that change nothing it keeps: signing in (update_last_login saves
+    `last_login` alone) adds no row. Such a row said nothing, and the sign-in would otherwise be a write that
+    moves the page cache's data version (onecare/dataversion.py)."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if not created and update_fields and set(update_fields) <= set(self.excluded_fields):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+
 class User(AbstractUser):
     commissioner = models.ForeignKey(
         "localities.Commissioner",
@@ -36,7 +48,7 @@ class User(AbstractUser):
         help_text="For locality leads: their locality.",
     )
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = UserHistory(excluded_fields=["password", "last_login"])
 
     class Meta:
         ordering = ["username"]

@@ -267,7 +267,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Caches: with DJANGO_CACHE_URL (redis://...) one Redis shared by every web process, which also holds the
 # sessions in front of the database; without it each process keeps its own in memory. The page cache
-# (onecare/pagecache.py) is always each process's own: its keys are database snapshots, so a copy in one
+# (onecare/pagecache.py) is always each process's own: its keys carry the data version, so a copy in one
 # process can never be out of date for another, and serving it takes no network round trip.
 CACHE_URL = env_str("DJANGO_CACHE_URL", "")
 CACHES = {
@@ -284,7 +284,7 @@ CACHES = {
 }
 if CACHE_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-# Whole-page caching of the heavy read pages, keyed by the database snapshot (onecare/pagecache.py).
+# Whole-page caching of the heavy read pages, keyed by the data version (onecare/pagecache.py, dataversion.py).
 PORTAL_PAGE_CACHE = env_bool("PORTAL_PAGE_CACHE", True)
 PORTAL_PAGE_CACHE_ALIAS = "pages"
 PORTAL_PAGE_CACHE_SECONDS = env_int("PORTAL_PAGE_CACHE_SECONDS", 10 * 60)

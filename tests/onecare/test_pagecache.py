@@ -8,23 +8,30 @@ production does, where the writes of others move it.
 import datetime
 import re
 
+import psycopg
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, update_last_login
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.sessions.models import Session
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, connections
 from django.http import HttpRequest
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from funding.transitions import evidence_save_draft
 from localities.models import ListSizeSnapshot, Locality
-from onecare import pagecache
+from onecare import dataversion, pagecache
 from onecare.accounts.roles import Role
+from tests.funding.factories import ItemFactory, PhaseFactory
 from tests.onecare.factories import PASSWORD
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -49,7 +56,9 @@ def hit(response) -> bool:
 
 
 def tables_read(queries) -> list[str]:
-    return [re.search(r'FROM "(\w+)"|(pg_current_snapshot)', q["sql"]).group(1, 2) for q in queries.captured_queries]
+    return [
+        re.search(r'FROM "(\w+)"|(portal_data_version_current)', q["sql"]).group(1, 2) for q in queries.captured_queries
+    ]
 
 
 @transactional
@@ -61,8 +70,12 @@ def test_the_second_visit_is_served_from_the_cache_after_the_sign_in_is_checked(
 
     assert first.status_code == second.status_code == 200
     assert not hit(first) and hit(second)
-    # The session and its user, as for any signed-in request, then the snapshot: not the page's own queries.
-    assert tables_read(queries) == [("django_session", None), ("accounts_user", None), (None, "pg_current_snapshot")]
+    # The session and its user, as for any signed-in request, then the data version: not the page's own queries.
+    assert tables_read(queries) == [
+        ("django_session", None),
+        ("accounts_user", None),
+        (None, "portal_data_version_current"),
+    ]
     assert TOKEN.sub("", second.content.decode()) == TOKEN.sub("", first.content.decode())
     assert second["Content-Type"] == "text/html; charset=utf-8"
     assert second["X-Frame-Options"] == "DENY"
@@ -184,9 +197,9 @@ def test_a_page_is_served_only_to_a_signed_in_session(two_localities, commission
     client = signed_in(commissioner)
     client.get(OVERVIEW)
     assert hit(client.get(OVERVIEW))
-    # Expiry writes nothing, so the key would stay: here the snapshot is held still while the session's user
+    # Expiry writes nothing, so the key would stay: here the data version is held still while the session's user
     # is no longer signed in, and the page is refused rather than served.
-    monkeypatch.setattr(pagecache, "snapshot", lambda: "held")
+    monkeypatch.setattr(pagecache, "data_version", lambda: 1)
     client.get(OVERVIEW)
     assert hit(client.get(OVERVIEW))
     monkeypatch.setattr("django.contrib.auth.get_user", lambda request: AnonymousUser())
@@ -264,3 +277,232 @@ def test_a_changed_setting_empties_the_cache(two_localities, commissioner, setti
     page = client.get(OVERVIEW)
     assert not hit(page)
     assert "123,456,789" in page.content.decode()
+
+
+# --- the data version (onecare/dataversion.py): what moves the key, and what does not -----------------------
+
+
+def code_for(device: TOTPDevice) -> str:
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
+
+
+def another_connection() -> psycopg.Connection:
+    """A connection of its own to the test database, as another process would have: its transactions are its own."""
+    params = connection.get_connection_params()
+    keys = ("dbname", "user", "password", "host", "port")
+    return psycopg.connect(**{key: params[key] for key in keys if params.get(key)})
+
+
+@transactional
+def test_a_sign_in_elsewhere_does_not_move_the_page_on(two_localities, commissioner, user_factory, settings):
+    """A sign-in, with django-axes' logs, a failed attempt first, the second factor and a sign-out, as deployed:
+    every one of them writes, and none writes anything a page shows."""
+    settings.AXES_ENABLED = True
+    settings.PORTAL_REQUIRE_2FA = True
+    other = user_factory(role=Role.DATA_ADMIN)
+    device = TOTPDevice.objects.create(user=other, name="app", confirmed=True)
+    own_device = TOTPDevice.objects.create(user=commissioner, name="app", confirmed=True)
+    client = Client()
+    client.force_login(commissioner)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = own_device.persistent_id
+    session.save()
+    assert [hit(client.get(OVERVIEW)) for _ in range(2)] == [False, True]
+    history = other.history.count()
+
+    elsewhere = Client()
+    refused = elsewhere.post(reverse("accounts:login"), {"username": other.username, "password": "not it"})
+    assert refused.status_code == 200
+    signed = elsewhere.post(reverse("accounts:login"), {"username": other.username, "password": PASSWORD})
+    assert signed.status_code == 302
+    assert elsewhere.post(reverse("security:verify"), {"token": code_for(device)}).status_code == 302
+    assert elsewhere.get("/admin/").status_code == 200  # signed in, past the second factor
+    elsewhere.post(reverse("accounts:logout"))
+
+    assert hit(client.get(OVERVIEW))
+    other.refresh_from_db()
+    assert other.last_login is not None
+    assert other.history.count() == history  # last_login alone makes no history row
+
+
+def test_an_evidence_save_moves_the_page_on(two_localities, commissioner, user_factory):
+    south_bristol, _ = two_localities
+    phase = PhaseFactory(number=1, title="Locality vehicle established", deadline=datetime.date(2017, 12, 31))
+    item = ItemFactory(phase=phase, number="1.1", position=1)
+    lead = user_factory(role=Role.LOCALITY_LEAD, locality=south_bristol)
+    client = signed_in(commissioner)
+    page = f"/localities/{south_bristol.code}/"
+    assert [hit(client.get(page)) for _ in range(2)] == [False, True]
+
+    evidence_save_draft(south_bristol, item, actor=lead, statement="Our vehicle's terms of reference.")
+
+    assert not hit(client.get(page))
+    assert hit(client.get(page))
+
+
+@transactional
+def test_a_copy_committed_elsewhere_moves_the_page_on(two_localities, commissioner):
+    client = signed_in(commissioner)
+    assert "123,456" not in client.get("/localities/sbris/").content.decode()
+    assert hit(client.get("/localities/sbris/"))
+    practices = ListSizeSnapshot.objects.filter(practice__memberships__locality__code="sbris").values_list(
+        "practice_id", flat=True
+    )
+
+    with another_connection() as other, other.cursor() as cursor:
+        columns = "practice_id, extract_date, registered_patients, source_kind, source, created_at"
+        with cursor.copy(f"COPY localities_listsizesnapshot ({columns}) FROM STDIN") as copy:
+            for practice in practices:
+                copy.write_row((practice, datetime.date(2018, 2, 1), 61_728, "nhs_payments", "", timezone.now()))
+
+    page = client.get("/localities/sbris/")
+    assert not hit(page)
+    assert "123,456" in page.content.decode()
+
+
+@transactional
+def test_a_truncate_committed_elsewhere_moves_the_page_on(two_localities, commissioner):
+    client = signed_in(commissioner)
+    assert "105,000" in client.get("/localities/sbris/").content.decode()
+    assert hit(client.get("/localities/sbris/"))
+
+    with another_connection() as other:
+        other.execute("TRUNCATE localities_listsizesnapshot CASCADE")
+
+    page = client.get("/localities/sbris/")
+    assert not hit(page)
+    assert "105,000" not in page.content.decode()
+
+
+@transactional
+def test_a_writer_that_has_not_committed_keeps_every_page_from_being_stored(two_localities, commissioner):
+    client = signed_in(commissioner)
+    assert [hit(client.get(OVERVIEW)) for _ in range(2)] == [False, True]
+
+    with another_connection() as writer:
+        writer.execute("UPDATE localities_locality SET name = 'Renamed' WHERE code = 'sbris'")
+        # Written and not committed: what is rendered now may be out of date before it is served again.
+        pages = [client.get(OVERVIEW) for _ in range(2)]
+        assert not any(hit(page) for page in pages)
+        assert not any("Renamed" in page.content.decode() for page in pages)
+        writer.commit()
+
+    page = client.get(OVERVIEW)
+    assert not hit(page)
+    assert "Renamed" in page.content.decode()
+    assert hit(client.get(OVERVIEW))
+
+
+@transactional
+def test_the_data_version_is_unknown_until_every_writer_that_moved_it_has_committed(two_localities):
+    before = dataversion.current()
+    with another_connection() as writer, another_connection() as second:
+        writer.execute("UPDATE localities_locality SET name = 'Renamed' WHERE code = 'sbris'")
+        second.execute("UPDATE localities_locality SET name = 'Also renamed' WHERE code = 'wood'")
+        assert dataversion.current() is None
+        second.commit()
+        assert dataversion.current() is None  # the first has still not committed
+        writer.commit()
+        after = dataversion.current()
+        assert after > before
+        assert dataversion.current() == after  # nothing written since
+
+        writer.execute("SELECT name FROM localities_locality")  # reading moves nothing
+        assert dataversion.current() == after
+        writer.rollback()
+        # A writer counts from the lock it takes before its bump: holding the lock alone is enough.
+        writer.execute("SELECT pg_advisory_xact_lock_shared(%s)", [dataversion.LOCK_KEY])
+        assert dataversion.current() is None
+        writer.rollback()
+        assert dataversion.current() == after
+
+
+@pytest.mark.parametrize("engine", ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cache"])
+def test_a_changed_session_gets_pages_of_its_own(two_localities, commissioner, settings, engine):
+    """The second factor is in the session only: its contents are in the key, wherever sessions are kept."""
+    settings.SESSION_ENGINE = engine
+    device = TOTPDevice.objects.create(user=commissioner, name="app", confirmed=True)
+    client = signed_in(commissioner)
+    assert [hit(client.get(OVERVIEW)) for _ in range(2)] == [False, True]
+
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+    assert [hit(client.get(OVERVIEW)) for _ in range(2)] == [False, True]
+
+
+def test_signing_in_writes_nothing_that_moves_the_data_version(commissioner):
+    device = TOTPDevice.objects.create(user=commissioner, name="app", confirmed=True)
+    before = dataversion.current()
+
+    update_last_login(None, commissioner)
+    assert device.verify_token(code_for(device))  # django-otp saves the whole row, counters and all
+    Session.objects.create(session_key="x" * 32, session_data="", expire_date=timezone.now())
+    assert dataversion.current() == before
+
+    device.name = "Work phone"
+    device.save()
+    assert dataversion.current() > before
+    before = dataversion.current()
+    commissioner.first_name = "Ada"
+    commissioner.save(update_fields=["first_name"])
+    assert dataversion.current() > before
+
+
+def test_every_table_moves_the_data_version_but_the_sign_in_bookkeeping():
+    tables = dataversion.installed_on()
+    exempt = {
+        "django_session",
+        "axes_accessattempt",
+        "axes_accessattemptexpiration",
+        "axes_accessfailurelog",
+        "axes_accesslog",
+    }
+    assert set(dataversion.exempt_table_names()) == exempt
+    assert dataversion.exempt_column_names() == {
+        "accounts_user": ("last_login",),
+        "otp_totp_totpdevice": (
+            "last_t",
+            "drift",
+            "throttling_failure_timestamp",
+            "throttling_failure_count",
+            "last_used_at",
+        ),
+    }
+    assert len(tables) > 50 and {"localities_locality", "accounts_historicaluser", "django_migrations"} <= set(tables)
+    assert [table for table, triggers in tables.items() if not triggers and table not in exempt] == []
+    assert [table for table in exempt if tables.get(table)] == []
+    assert len(tables["otp_totp_totpdevice"]) == 2  # every statement but UPDATE, and UPDATE row by row
+    assert dataversion.install() == []  # in place: nothing to do
+
+
+def test_a_table_made_after_the_migrations_gets_its_trigger_from_the_post_migrate_hook():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE pagecache_later (id integer)")
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+        assert len(dataversion.installed_on()["pagecache_later"]) == 1
+        before = dataversion.current()
+        cursor.execute("INSERT INTO pagecache_later VALUES (1)")
+        assert dataversion.current() > before
+
+
+def test_the_installer_puts_back_what_is_missing_or_changed_and_takes_off_what_should_not_be_there():
+    tables = dataversion.installed_on()
+    with connection.cursor() as cursor:
+        (locality_trigger,) = tables["localities_locality"]
+        cursor.execute(f'DROP TRIGGER "{locality_trigger}" ON localities_locality')
+        cursor.execute(  # an old definition, and one on a table that is exempt
+            "CREATE TRIGGER portal_data_version_0000000000 AFTER INSERT ON localities_practice "
+            "FOR EACH STATEMENT EXECUTE FUNCTION portal_data_version_bump()"
+        )
+        cursor.execute(
+            "CREATE TRIGGER portal_data_version_0000000000 AFTER INSERT ON django_session "
+            "FOR EACH STATEMENT EXECUTE FUNCTION portal_data_version_bump()"
+        )
+        cursor.execute("ALTER SEQUENCE portal_data_version CACHE 20")
+
+        assert len(dataversion.install()) == 8  # the sequence and functions (4), two drops, one trigger, the bump
+        assert dataversion.installed_on() == tables
+        cursor.execute("SELECT seqcache FROM pg_sequence WHERE seqrelid = 'portal_data_version'::regclass")
+        assert cursor.fetchone() == (1,)
