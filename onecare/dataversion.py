@@ -4,7 +4,7 @@ What it is. A sequence, `portal_data_version`, that a statement-level trigger on
 schema advances (`nextval`) after each INSERT, UPDATE, DELETE or TRUNCATE statement, whoever runs it: a view,
 the admin, a Celery task, an import's COPY, psql. FOR EACH STATEMENT, so a bulk write or a COPY costs one bump,
 and a write that sends no Django signal is counted all the same. The tables that hold only sign-in bookkeeping,
-which no page shows, do not move it (EXEMPT_APPS and EXEMPT_COLUMNS below): the sessions (a page's key
+which no page shows, do not move it (EXEMPT_APPS, EXEMPT_MODELS and EXEMPT_COLUMNS below): the sessions (a page's key
 carries the session's own contents instead: onecare/pagecache.py), django-axes' attempts and logs, a user's
 `last_login`, and the counters django-otp keeps on a TOTP device at each use. So signing in, the second factor
 and signing out leave the version where it was; any other write moves it.
@@ -66,10 +66,15 @@ ATTEMPTS = 3
 # Sign-in bookkeeping, which no page shows: every table of these apps (the sessions; django-axes' attempts, their
 # expiry and its logs).
 EXEMPT_APPS = ("sessions", "axes")
+# Single tables of bookkeeping that no cached page shows: the read API's record of each use of a token (api/), written
+# on every API request, which would otherwise empty every page cache each time a finance tool polls.
+EXEMPT_MODELS = ("api.TokenUse",)
 # Columns that only sign-in writes, by model: an UPDATE that writes nothing else does not move the version.
 EXEMPT_COLUMNS = {
     # update_last_login saves with update_fields=["last_login"]: AFTER UPDATE OF every other column.
     settings.AUTH_USER_MODEL: ("last_login",),
+    # The read API stamps a token's last use with update(last_used_at=...) on every request it answers.
+    "api.AccessToken": ("last_used_at",),
     # django-otp saves the whole row at each use (verify_token), so UPDATE OF cannot tell a use from a change:
     # a row-level trigger compares the other columns instead (a table of one or two rows a person).
     "otp_totp.TOTPDevice": (
@@ -81,7 +86,7 @@ EXEMPT_COLUMNS = {
     ),
 }
 # Of the above, those whose writers name their columns (update_fields), so that UPDATE OF suffices.
-UPDATE_OF = (settings.AUTH_USER_MODEL,)
+UPDATE_OF = (settings.AUTH_USER_MODEL, "api.AccessToken")
 
 
 def _quote(name: str) -> str:
@@ -177,6 +182,7 @@ def exempt_table_names() -> list[str]:
         except LookupError:  # not installed: no tables
             continue
         tables += [model._meta.db_table for model in models]
+    tables += [model._meta.db_table for model in map(_model, EXEMPT_MODELS) if model is not None]
     return tables
 
 

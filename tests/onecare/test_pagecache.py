@@ -325,6 +325,26 @@ def test_a_sign_in_elsewhere_does_not_move_the_page_on(two_localities, commissio
     assert other.history.count() == history  # last_login alone makes no history row
 
 
+@transactional
+def test_a_read_api_request_elsewhere_does_not_move_the_page_on(two_localities, commissioner):
+    """The read API records each use of a token (a row, and the token's last use): bookkeeping no page shows, so a
+    finance tool polling the API does not empty every page cache; making a token does move it."""
+    from api.models import TokenUse
+    from api.tokens import token_create
+
+    _, secret = token_create(commissioner, "Ledger", 30)
+    client = signed_in(commissioner)
+    assert [hit(client.get(OVERVIEW)) for _ in range(2)] == [False, True]
+
+    answered = Client().get("/api/v1/localities/", headers={"Authorization": f"Bearer {secret}"})
+    assert answered.status_code == 200
+    assert TokenUse.objects.count() == 1
+
+    assert hit(client.get(OVERVIEW))
+    token_create(commissioner, "Reports", 30)
+    assert not hit(client.get(OVERVIEW))
+
+
 def test_an_evidence_save_moves_the_page_on(two_localities, commissioner, user_factory):
     south_bristol, _ = two_localities
     phase = PhaseFactory(number=1, title="Locality vehicle established", deadline=datetime.date(2017, 12, 31))
@@ -458,10 +478,12 @@ def test_every_table_moves_the_data_version_but_the_sign_in_bookkeeping():
         "axes_accessattemptexpiration",
         "axes_accessfailurelog",
         "axes_accesslog",
+        "api_tokenuse",
     }
     assert set(dataversion.exempt_table_names()) == exempt
     assert dataversion.exempt_column_names() == {
         "accounts_user": ("last_login",),
+        "api_accesstoken": ("last_used_at",),
         "otp_totp_totpdevice": (
             "last_t",
             "drift",
