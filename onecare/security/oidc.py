@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 import jwt
 import requests
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
@@ -82,6 +83,11 @@ REFUSALS = {
         "There is no portal account for this NHSmail address. Ask your data admin to set one up with this address.",
     ),
     "inactive": (403, "Your portal account has been switched off. Ask your data admin if you still need it."),
+    "locked": (
+        429,
+        "Your portal account is locked after too many failed sign-ins, so it cannot be signed in to for a while, "
+        "with NHSmail or with a password.",
+    ),
     "ambiguous": (
         403,
         "More than one portal account has this NHSmail address, so the portal cannot tell which is yours. "
@@ -265,6 +271,10 @@ class NHSmailBackend(OIDCAuthenticationBackend):
         user = users[0]
         if not self.user_can_authenticate(user):
             raise SignInRefused("inactive", email=email)
+        # django-axes counts failed passwords by username (AXES_LOCKOUT_PARAMETERS), and this sign-in's credentials
+        # carry none, so axes itself never refuses here: ask it about the matched account's username.
+        if settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(self.request, {"username": user.username}):
+            raise SignInRefused("locked", f"username {user.username!r}", email=email)
         return user
 
 
@@ -272,6 +282,8 @@ def refusal(request: HttpRequest, refused: SignInRefused) -> HttpResponse:
     status, message = REFUSALS[refused.reason]
     logger.warning("NHSmail sign-in refused (%s) %s %s", refused.reason, refused.email, refused.detail)
     context = {"message": message, "reason": refused.reason, "email": refused.email}
+    if refused.reason == "locked":
+        context["cooloff_minutes"] = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "security/oidc_refused.html", context, status=status)
 
 
@@ -316,7 +328,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
         except SignInRefused as refused:
             return refusal(request, refused)
         if user is None or user.backend != BACKEND_PATH:
-            # django-axes refused (a locked account), or the callback was not an NHSmail sign-in at all.
+            # Not an NHSmail sign-in at all (a locked account is refused earlier, in get_or_create_user).
             return refusal(request, SignInRefused("unverified", "no account was authenticated"))
         self.user = user
         return self.signed_in(next_url)

@@ -235,6 +235,18 @@ def test_an_inactive_account_is_refused(client, nhsmail, data_admin):
     assert_refused(client, response, 403, "Your portal account has been switched off")
 
 
+def test_an_account_locked_by_failed_passwords_is_refused(client, settings, nhsmail, data_admin):
+    """django-axes locks the account after too many failed passwords; NHSmail does not get round the lock."""
+    login = reverse("accounts:login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(login, {"username": "dana", "password": "wrong-password"})
+    assert client.post(login, {"username": "dana", "password": "correct-horse-battery"}).status_code == 429
+    response = sign_in_with_nhsmail(client, nhsmail, "dana.admin@nhs.net")
+    assert_refused(client, response, 429, "Your portal account is locked after too many failed sign-ins")
+    assert "try again in 30 minutes" in refusal_text(response)
+    assert "If this was not you" in refusal_text(response)
+
+
 def test_two_accounts_with_the_address_are_refused(client, nhsmail, data_admin):
     UserFactory(username="dana2", email="dana.admin@nhs.net", role=Role.PRACTICE_MANAGER)
     response = sign_in_with_nhsmail(client, nhsmail, "dana.admin@nhs.net")
