@@ -172,6 +172,15 @@ def test_requests_over_the_rate_are_429_with_retry_after(client, world, bearer, 
     assert client.get(RELEASES, headers=bearer(Role.FINANCE_APPROVER)).status_code == 200
 
 
+def test_throttled_requests_add_no_use_records(client, world, bearer, monkeypatch):
+    # The throttle bounds the rows a token can add (api.models): a 429 is not recorded as a use.
+    monkeypatch.setattr(PerTokenOrUserThrottle, "THROTTLE_RATES", {"api": "2/minute"})
+    headers = bearer(Role.COMMISSIONER)
+    statuses = [client.get(RELEASES, headers=headers).status_code for _ in range(5)]
+    assert statuses == [200, 200, 429, 429, 429]
+    assert TokenUse.objects.count() == 2
+
+
 def test_token_requests_need_no_second_factor_session_but_a_session_does(client, world, bearer, settings):
     settings.PORTAL_REQUIRE_2FA = True
     headers = bearer(Role.COMMISSIONER)  # the commissioner has no authenticator device at all
