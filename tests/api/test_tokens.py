@@ -6,12 +6,15 @@ import hashlib
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from api.models import AccessToken, TokenUse
 from api.throttling import PerTokenOrUserThrottle
 from api.tokens import TokenRefused, token_create
+from api.views_tokens import RECENT_USES
 from onecare.accounts.roles import Role
 from tests.onecare.factories import UserFactory
 
@@ -143,6 +146,35 @@ def test_each_use_is_recorded(client, world, bearer):
     # Refused tokens are not recorded as uses.
     client.get(RELEASES, headers={"Authorization": "Bearer bnssg_pat_unknown"})
     assert TokenUse.objects.count() == 2
+
+
+def test_the_token_list_takes_as_many_queries_for_three_tokens_as_for_one(client, world):
+    user = world.users[Role.FINANCE_APPROVER]
+    client.force_login(user)
+    start = timezone.now() - datetime.timedelta(hours=1)
+
+    def token_with_uses(name):
+        token, _ = token_create(user, name, 30)
+        for minute in range(RECENT_USES + 2):
+            TokenUse.objects.create(
+                token=token, at=start + datetime.timedelta(minutes=minute), method="GET", path=f"/{name}/{minute}/"
+            )
+        AccessToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token
+
+    token_with_uses("one")
+    client.get(reverse("api-tokens:list"))  # the session's first-request work, outside the count
+    with CaptureQueriesContext(connection) as one:
+        response = client.get(reverse("api-tokens:list"))
+    # Each token shows its last RECENT_USES uses, newest first.
+    shown = [use.path for use in response.context["tokens"][0].recent]
+    assert shown == [f"/one/{minute}/" for minute in range(RECENT_USES + 1, 1, -1)]
+    token_with_uses("two")
+    token_with_uses("three")
+    with CaptureQueriesContext(connection) as three:
+        response = client.get(reverse("api-tokens:list"))
+    assert [len(each.recent) for each in response.context["tokens"]] == [RECENT_USES] * 3
+    assert len(three) == len(one)
 
 
 @pytest.mark.parametrize("role", [Role.PRACTICE_MANAGER, Role.LOCALITY_LEAD, Role.ONECARE_STAFF, Role.SCRUTINEER])
