@@ -1,7 +1,9 @@
 """`Authorization: Bearer <token>` for the read API: a personal access token (api.tokens) of an active user.
 
 An unknown, expired or revoked token, or one whose user is inactive (or no longer in a role that may use the API),
-is refused with a 401 and a message saying which. Each accepted request is recorded (api.models.TokenUse).
+is refused with a 401 and a message saying which. Each request that is answered (past authentication, the API's
+roles and the throttle) is recorded (api.models.TokenUse) by the views (TokenUseRecorded below), not here: DRF
+authenticates before it throttles, so recording here would add a row for every refused (429) request too.
 Token requests carry no session: no CSRF token and no second-factor session state are needed (the token was made on
 a page reached only after both), and the two-factor middleware, which sees an anonymous user, lets them through.
 """
@@ -9,6 +11,7 @@ a page reached only after both), and the two-factor middleware, which sees an an
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from .models import AccessToken
 from .tokens import may_hold_tokens, token_for, use_record
 
 KEYWORD = "Bearer"
@@ -37,8 +40,17 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("The token's user account is inactive.")
         if not may_hold_tokens(user):
             raise exceptions.AuthenticationFailed("The token's user may no longer use the API.")
-        use_record(token, request.method, request.get_full_path(), request.META.get("REMOTE_ADDR"))
         return user, token
 
     def authenticate_header(self, request) -> str:
         return f'{KEYWORD} realm="api"'
+
+
+class TokenUseRecorded:
+    """A view mixin: once DRF's initial() has authenticated the request and checked the permissions and the throttle,
+    record the use of the token it came with (if any), so a refused (401, 403 or 429) request adds no row."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if isinstance(request.auth, AccessToken):
+            use_record(request.auth, request.method, request.get_full_path(), request.META.get("REMOTE_ADDR"))

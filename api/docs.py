@@ -4,11 +4,12 @@ files: drf-spectacular-sidecar; its start-up script is a same-origin file, so th
 from collections import OrderedDict
 
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from .authentication import TokenUseRecorded
 from .views import no_store
 
 ENDPOINTS = [
@@ -21,7 +22,7 @@ ENDPOINTS = [
 ]
 
 
-class ApiRoot(APIView):
+class ApiRoot(TokenUseRecorded, APIView):
     """The read API of the BNSSG locality funding portal: each endpoint below answers GET, paged and filtered; money
     is a string with two decimals. Sign in with `Authorization: Bearer <token>` (make one under "API tokens")."""
 
@@ -32,7 +33,11 @@ class ApiRoot(APIView):
         return no_store(Response(OrderedDict((name, reverse(url, request=request)) for name, url in ENDPOINTS)))
 
 
-class DocsView(SpectacularSwaggerSplitView):
+class SchemaView(TokenUseRecorded, SpectacularAPIView):
+    """The OpenAPI schema, its uses by token recorded as every endpoint's."""
+
+
+class DocsView(TokenUseRecorded, SpectacularSwaggerSplitView):
     """Swagger UI; its page (template api/swagger_ui.html) has no inline style or script."""
 
     template_name = "api/swagger_ui.html"

@@ -4,7 +4,7 @@ Only a SHA-256 digest of a token is stored: the token itself (a recognisable pre
 once, on the page that creates it, and can never be shown again. A token has a required expiry (at most
 settings.API_TOKEN_MAX_DAYS after it is made) and may be revoked; either ends it for good.
 
-Each authenticated use is a TokenUse row (token, time, path, address): the throttle (settings.REST_FRAMEWORK's
+Each answered use is a TokenUse row (token, time, path, address): the throttle (settings.REST_FRAMEWORK's
 rate per token) bounds how many rows a token can add, and a nightly task (api.tasks.token_uses_prune) deletes
 rows older than settings.API_TOKEN_USE_DAYS.
 """

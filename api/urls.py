@@ -1,10 +1,9 @@
 """The read API, mounted at /api/v1/ (README "Read API")."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
 
 from . import views
-from .docs import ApiRoot, DocsView
+from .docs import ApiRoot, DocsView, SchemaView
 
 app_name = "api"
 urlpatterns = [
@@ -17,6 +16,6 @@ urlpatterns = [
     path("payment-runs/<int:pk>/", views.RunDetail.as_view(), name="payment-run"),
     path("improved-access/quarters/", views.QuarterList.as_view(), name="ia-quarters"),
     path("improved-access/quarters/<int:pk>/", views.QuarterDetail.as_view(), name="ia-quarter"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(), name="docs"),
 ]

@@ -29,6 +29,7 @@ from localities.population import with_population
 from onecare.accounts.scoping import today, visible_localities
 
 from . import serializers
+from .authentication import TokenUseRecorded
 from .filters import Filters, date_range, refuse
 
 CCG = "The commissioner's (CCG's) ODS code, e.g. 11H: the localities it commissions."
@@ -50,7 +51,7 @@ def no_store(response):
     return response
 
 
-class Filtered:
+class Filtered(TokenUseRecorded):
     """A view whose query string is read by api.filters (a 400 for a filter it does not have)."""
 
     offered: dict[str, tuple[str, object]] = {}

@@ -6,12 +6,15 @@ import hashlib
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from api.models import AccessToken, TokenUse
 from api.throttling import PerTokenOrUserThrottle
 from api.tokens import TokenRefused, token_create
+from api.views_tokens import RECENT_USES
 from onecare.accounts.roles import Role
 from tests.onecare.factories import UserFactory
 
@@ -145,6 +148,35 @@ def test_each_use_is_recorded(client, world, bearer):
     assert TokenUse.objects.count() == 2
 
 
+def test_the_token_list_takes_as_many_queries_for_three_tokens_as_for_one(client, world):
+    user = world.users[Role.FINANCE_APPROVER]
+    client.force_login(user)
+    start = timezone.now() - datetime.timedelta(hours=1)
+
+    def token_with_uses(name):
+        token, _ = token_create(user, name, 30)
+        for minute in range(RECENT_USES + 2):
+            TokenUse.objects.create(
+                token=token, at=start + datetime.timedelta(minutes=minute), method="GET", path=f"/{name}/{minute}/"
+            )
+        AccessToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token
+
+    token_with_uses("one")
+    client.get(reverse("api-tokens:list"))  # the session's first-request work, outside the count
+    with CaptureQueriesContext(connection) as one:
+        response = client.get(reverse("api-tokens:list"))
+    # Each token shows its last RECENT_USES uses, newest first.
+    shown = [use.path for use in response.context["tokens"][0].recent]
+    assert shown == [f"/one/{minute}/" for minute in range(RECENT_USES + 1, 1, -1)]
+    token_with_uses("two")
+    token_with_uses("three")
+    with CaptureQueriesContext(connection) as three:
+        response = client.get(reverse("api-tokens:list"))
+    assert [len(each.recent) for each in response.context["tokens"]] == [RECENT_USES] * 3
+    assert len(three) == len(one)
+
+
 @pytest.mark.parametrize("role", [Role.PRACTICE_MANAGER, Role.LOCALITY_LEAD, Role.ONECARE_STAFF, Role.SCRUTINEER])
 def test_roles_that_do_not_see_money_across_localities_hold_no_tokens(client, world, role):
     user = world.users[role]
@@ -170,6 +202,15 @@ def test_requests_over_the_rate_are_429_with_retry_after(client, world, bearer, 
     assert "throttled" in response.json()["detail"].lower()
     # Another token (another person's) has its own count.
     assert client.get(RELEASES, headers=bearer(Role.FINANCE_APPROVER)).status_code == 200
+
+
+def test_throttled_requests_add_no_use_records(client, world, bearer, monkeypatch):
+    # The throttle bounds the rows a token can add (api.models): a 429 is not recorded as a use.
+    monkeypatch.setattr(PerTokenOrUserThrottle, "THROTTLE_RATES", {"api": "2/minute"})
+    headers = bearer(Role.COMMISSIONER)
+    statuses = [client.get(RELEASES, headers=headers).status_code for _ in range(5)]
+    assert statuses == [200, 200, 429, 429, 429]
+    assert TokenUse.objects.count() == 2
 
 
 def test_token_requests_need_no_second_factor_session_but_a_session_does(client, world, bearer, settings):
