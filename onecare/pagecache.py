@@ -53,11 +53,13 @@ requester's own token when the page is served.
 import hashlib
 import json
 import re
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.db import DatabaseError, connection
+from django.db.models import BigIntegerField, Func, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import Resolver404, resolve
@@ -72,8 +74,10 @@ DROPPED_HEADERS = {"content-length", "set-cookie"}
 
 
 def forget_pages(**kwargs) -> None:
-    """A changed setting (only tests change them while running: override_settings) may change every page."""
+    """A changed setting (only tests change them while running: override_settings) may change every page, and a
+    changed URLconf which views are marked."""
     caches[settings.PORTAL_PAGE_CACHE_ALIAS].clear()
+    marked_path.cache_clear()
 
 
 setting_changed.connect(forget_pages, dispatch_uid="onecare.pagecache.forget_pages")
@@ -89,22 +93,47 @@ def enabled() -> bool:
     return settings.PORTAL_PAGE_CACHE and connection.vendor == "postgresql"
 
 
-def data_version() -> int | None:
+VERSION_ATTRIBUTE = "page_cache_data_version"
+UNREAD = object()
+
+
+def with_data_version(users: QuerySet) -> QuerySet:
+    """The signed-in user's query, reading the data version in the same statement (onecare/accounts/backends.py): a
+    request for a cached page then asks the database once before it is served. The user is loaded before any view
+    runs, so the version is read before the page is rendered, as it must be."""
+    return users.annotate(**{VERSION_ATTRIBUTE: Func(function=dataversion.CURRENT, output_field=BigIntegerField())})
+
+
+def data_version(request: HttpRequest) -> int | None:
     """The data version (onecare/dataversion.py), read before the page is rendered; None while a writer that has
-    moved it has not committed: then the page is rendered and not kept."""
+    moved it has not committed: then the page is rendered and not kept. Read with the user where the user's
+    backend did (with_data_version), else now."""
+    version = getattr(request.user, VERSION_ATTRIBUTE, UNREAD)
+    if version is not UNREAD:
+        return version
     try:
         return dataversion.current()
     except DatabaseError:
-        # The reader holds a session-level lock for an instant: if it failed half-way (a cancel, a timeout), the
-        # lock might stay taken and hold every writer up. Closing the connection ends that, whatever happened.
-        if not connection.in_atomic_block:
-            connection.close()
+        forget_failed_read()
         raise
 
 
+def forget_failed_read() -> None:
+    """The reader holds a session-level lock for an instant: if it failed half-way (a cancel, a timeout), the lock
+    might stay taken and hold every writer up. Closing the connection ends that, whatever happened."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 def marked(request: HttpRequest) -> bool:
+    return marked_path(request.path_info, getattr(request, "urlconf", None))
+
+
+@lru_cache(maxsize=4096)
+def marked_path(path: str, urlconf: str | None) -> bool:
+    """Whether the view at a path is marked; the URLconf is fixed while a process runs (and cleared with it)."""
     try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
+        match = resolve(path, urlconf)
     except Resolver404:
         return False
     return getattr(match.func, "page_cache", False)
@@ -186,7 +215,7 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not cacheable(request):
             return self.get_response(request)
-        version = data_version()
+        version = data_version(request)
         if version is None:  # a write is under way: what is rendered now may be out of date before it is kept
             return self.get_response(request)
         cache = caches[settings.PORTAL_PAGE_CACHE_ALIAS]

@@ -99,7 +99,7 @@ def test_it_shares_sessions_and_the_cache_through_redis_and_keeps_database_conne
         "s.CACHES['pages']['BACKEND']",
         env=env,
     )
-    assert (backend, location) == ("django.core.cache.backends.redis.RedisCache", "redis://redis:6379/1")
+    assert (backend, location) == ("onecare.rediscache.ReusedClientRedisCache", "redis://redis:6379/1")
     assert engine == "django.contrib.sessions.backends.cached_db"  # in Redis, and kept through its restart
     assert max_age == 600
     assert health_checks is True  # a connection kept for reuse is checked first

@@ -28,7 +28,6 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
@@ -38,6 +37,7 @@ from django.views.decorators.cache import never_cache
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from onecare.accounts.backends import AccountBackend
 from onecare.accounts.nhsmail import END_SESSION_URL_KEY, nhsmail_configured
 
 from .twofactor import NHSMAIL_BACKEND
@@ -250,9 +250,9 @@ class NHSmailBackend(OIDCAuthenticationBackend):
         return claims
 
     def get_user(self, user_id):
-        # Django's own (an account switched off after signing in is signed out at its next request); the library's
-        # returns the account whether or not it is active.
-        return ModelBackend.get_user(self, user_id)
+        # The password sign-in's (Django's own, with the page cache's data version): an account switched off after
+        # signing in is signed out at its next request; the library's returns the account whether or not it is active.
+        return AccountBackend.get_user(self, user_id)
 
     def get_userinfo(self, access_token, id_token, payload):
         # The verified ID token's claims are the ones used: Entra ID puts the address there.

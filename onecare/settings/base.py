@@ -124,7 +124,8 @@ SESSION_COOKIE_HTTPONLY = True
 # a few outgoing addresses) after too many failures, for a cool-off period.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the user with the page cache's data version in one query.
+    "onecare.accounts.backends.AccountBackend",
     # Sign in with NHSmail (onecare/security/oidc.py): answers only the OpenID Connect callback, when configured.
     "onecare.security.oidc.NHSmailBackend",
 ]
@@ -272,7 +273,8 @@ CELERY_BEAT_SCHEDULE = {
 CACHE_URL = env_str("DJANGO_CACHE_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        # Django's RedisCache, reusing its client (onecare/rediscache.py).
+        {"BACKEND": "onecare.rediscache.ReusedClientRedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
     ),
