@@ -6,7 +6,7 @@
   per-practice lines;
 - payment runs: the payment run pages (funding.views_runs.runs_for: finance approvers and commissioners of the run's
   CCG or the body it merged into; every other role 403), with the schedule as the run's page and exports show it
-  (funding.exports.schedule_of: live for a draft, frozen once locked);
+  (funding.exports.schedules_of: live for a draft, frozen once locked);
 - Improved Access quarters: the quarter assessments as the portal's admin lists them (the model's view permission,
   which commissioners and finance approvers hold, and the localities the user may see).
 
@@ -20,7 +20,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
 
-from funding.exports import schedule_of
+from funding.exports import schedules_of
 from funding.models import PaymentRun, PaymentRunState, Release, ReleaseKind, ReleaseLine, ReleaseState
 from funding.views_runs import require_reader, runs_for
 from improved_access.models import QuarterAssessment
@@ -205,8 +205,10 @@ class RunView(Filtered):
         return runs_for(self.request.user).order_by("-created_at", "-pk")
 
     def get_serializer(self, *args, **kwargs):
-        for run in args[0] if kwargs.get("many") else [args[0]] if args else []:
-            run.schedule = schedule_of(run)
+        runs = list(args[0]) if kwargs.get("many") else [args[0]] if args else []
+        schedules = schedules_of(runs)  # the frozen lines of a page of runs in one query
+        for run in runs:
+            run.schedule = schedules[run.pk]
         return super().get_serializer(*args, **kwargs)
 
 

@@ -21,6 +21,7 @@ claw-back's minus sign is kept.
 import csv
 import datetime
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -31,7 +32,7 @@ from openpyxl.utils import get_column_letter
 
 from localities.importing.exports import neutralise
 
-from .models import PaymentRun, PaymentRunState, Release, ReleaseLine
+from .models import PaymentRun, PaymentRunState, Release, ReleaseLine, ScheduleLine
 from .money import ZERO
 
 # (column heading, ScheduleLine field, width in the XLSX), in the schedule's order.
@@ -159,10 +160,30 @@ class Schedule:
 
 def schedule_of(run: PaymentRun) -> Schedule:
     """One query for the lines (two for a draft's, with their breakdowns), whatever their number."""
-    if is_draft(run):
-        lines = [{"release_id": release_id, **line} for release_id, line in live_rows(run)]
-    else:
-        lines = list(run.schedule_lines.order_by("position").values("release_id", *LINE_FIELDS, "breakdown"))
+    return schedules_of([run])[run.pk]
+
+
+def schedules_of(runs: Iterable[PaymentRun]) -> dict[int, Schedule]:
+    """schedule_of for many runs (a page of them): the frozen lines of every locked or paid run in one query, and each
+    draft's live lines as schedule_of reads them (a commissioner has few drafts open at once)."""
+    runs = list(runs)
+    frozen: dict[int, list[dict]] = {run.pk: [] for run in runs if not is_draft(run)}
+    if frozen:
+        lines = ScheduleLine.objects.filter(payment_run__in=list(frozen)).order_by("payment_run_id", "position")
+        for line in lines.values("payment_run_id", "release_id", *LINE_FIELDS, "breakdown"):
+            frozen[line.pop("payment_run_id")].append(line)
+    return {
+        run.pk: schedule_from(
+            run,
+            frozen[run.pk]
+            if run.pk in frozen
+            else [{"release_id": release_id, **line} for release_id, line in live_rows(run)],
+        )
+        for run in runs
+    }
+
+
+def schedule_from(run: PaymentRun, lines: list[dict]) -> Schedule:
     payees: dict[tuple, dict] = {}
     for line in lines:
         key = (line["payee"], line["supplier_number"], line["bank_reference"])

@@ -7,7 +7,17 @@ import openpyxl
 import pytest
 
 from funding.evaluation import evaluate_milestones
-from funding.exports import AMOUNT, DATE_FORMAT, HEADERS, MONEY_FORMAT, breakdown_csv, schedule_csv, schedule_xlsx
+from funding.exports import (
+    AMOUNT,
+    DATE_FORMAT,
+    HEADERS,
+    MONEY_FORMAT,
+    breakdown_csv,
+    schedule_csv,
+    schedule_of,
+    schedule_xlsx,
+    schedules_of,
+)
 from funding.models import ReleaseState, ScheduleLine
 from funding.payment_runs import payment_run_add, payment_run_create, payment_run_lock
 from localities.models import ListSizeSnapshot, LocalityVehicle, Practice
@@ -137,3 +147,24 @@ def test_the_breakdown_is_frozen_at_locking(run, people):
     assert "Renamed practice" not in before[0] and "CHANGED" not in before[1]
     assert all(len(line.breakdown) == 2 for line in ScheduleLine.objects.filter(payment_run=run))
     assert not by_heading(before[0])[-1]["Run reference"].startswith("Draft")
+
+
+def test_a_page_of_runs_reads_every_frozen_schedule_in_one_query(lts_rules, people, bnssg, django_assert_num_queries):
+    join(people.south_bristol, people.woodspring)
+    runs = []
+    for n, release in enumerate(evaluate_milestones(datetime.date(2018, 6, 1)).proposed):
+        run = payment_run_create(
+            bnssg, actor=people.finance, name=f"Run {n}", cost_centre="CC9", pay_date=PAY_DATE, subjective_code="5210"
+        )
+        payment_run_add(run, [mark(release, ReleaseState.AUTHORISED)], actor=people.finance)
+        runs.append(payment_run_lock(run, actor=people.finance))
+    expected = {run.pk: schedule_of(run) for run in runs}
+
+    with django_assert_num_queries(1):
+        schedules = schedules_of(runs)
+
+    assert len(runs) == 2 and schedules == expected
+    assert [len(schedule.lines) for schedule in schedules.values()] == [1, 1]
+    assert {line["release_id"] for schedule in schedules.values() for line in schedule.lines} == {
+        release.pk for run in runs for release in run.releases.all()
+    }
