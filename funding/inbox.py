@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from localities.models import Commissioner
@@ -35,18 +34,6 @@ def waiting_states(user) -> set[ReleaseState]:
     return {state for step in waiting_steps(user) for state in RELEASES.step(step).sources}
 
 
-def lineage(commissioner_id: int) -> RawSQL:
-    """The commissioner and every body that merged into it, at any depth, as one subquery: Commissioner.lineage_ids
-    (which onecare.accounts.scoping.visible_localities uses) walks the same successor links a query per level."""
-    table = Commissioner._meta.db_table
-    # The only value is a parameter; the table name is the model's own.
-    return RawSQL(  # noqa: S611
-        f"WITH RECURSIVE lineage(id) AS (SELECT id FROM {table} WHERE id = %s "  # noqa: S608
-        f"UNION SELECT c.id FROM {table} c JOIN lineage l ON c.successor_id = l.id) SELECT id FROM lineage",
-        [commissioner_id],
-    )
-
-
 def awaiting_count(user) -> int:
     """How many releases wait for the person's step in the localities they see: one query (the header shows it on
     every page). It counts those they may not act on too (the inbox says why): it is what waits for their role."""
@@ -57,7 +44,7 @@ def awaiting_count(user) -> int:
     if not sees_everything(user):
         if not user.commissioner_id:
             return 0
-        releases = releases.filter(locality__commissioner_id__in=lineage(user.commissioner_id))
+        releases = releases.filter(locality__commissioner_id__in=Commissioner.lineage_query(user.commissioner_id))
     return releases.count()
 
 

@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.expressions import RawSQL
 from simple_history.models import HistoricalRecords
 
 from onecare import constraints as worded
@@ -69,25 +70,31 @@ class Commissioner(models.Model):
         """This commissioner and every body that merged into it (at any depth).
 
         Worked out once per instance (until a commissioner is saved or deleted in this process): a request reads its
-        user's commissioner afresh, and every permission check and scoped query of the request asks for the lineage,
-        one query per level each time otherwise."""
+        user's commissioner afresh, and every permission check and scoped query of the request asks for the lineage."""
         return Commissioner.lineage_kept_on(self, self.pk)
 
     @staticmethod
+    def lineage_query(pk: int) -> RawSQL:
+        """The lineage of commissioner `pk` (it and every body that merged into it, at any depth) as one subquery,
+        for a filter such as `commissioner_id__in=`: the successor links followed by a recursive query."""
+        table = Commissioner._meta.db_table
+        # The only value is a parameter; the table name is the model's own.
+        return RawSQL(  # noqa: S611
+            f"WITH RECURSIVE lineage(id) AS (SELECT id FROM {table} WHERE id = %s "  # noqa: S608
+            f"UNION SELECT c.id FROM {table} c JOIN lineage l ON c.successor_id = l.id) SELECT id FROM lineage",
+            [pk],
+        )
+
+    @staticmethod
     def lineage_kept_on(holder, pk: int) -> set[int]:
-        """The lineage of commissioner `pk`, kept on `holder` (the commissioner, or a user: User.commissioner_lineage)
-        until a commissioner is saved or deleted in this process."""
+        """The lineage of commissioner `pk`, read in one query and kept on `holder` (the commissioner, or a user:
+        User.commissioner_lineage) until a commissioner is saved or deleted in this process."""
         key = (pk, Commissioner._lineage_generation)
         known = holder.__dict__.get("_lineage")
         if known is not None and known[0] == key:
             return set(known[1])
-        ids = {pk}
-        frontier = [pk]
-        while frontier:
-            frontier = list(
-                Commissioner.objects.filter(successor_id__in=frontier).order_by().values_list("pk", flat=True)
-            )
-            ids.update(frontier)
+        lineage = Commissioner.objects.filter(pk__in=Commissioner.lineage_query(pk)).order_by()
+        ids = {pk, *lineage.values_list("pk", flat=True)}
         holder._lineage = (key, frozenset(ids))
         return ids
 
