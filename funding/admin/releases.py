@@ -11,13 +11,16 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import InvalidPage
 from django.db.models import Q
+from django.db.models.fields.json import KT
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from localities.formats import source_kinds
+from localities.models import Locality
 from onecare.accounts.admin_base import AuditedAdmin, ByCondition, ByLocality, ScopedAdmin, admin_localities
 from onecare.formats import money, patients
 from onecare.pagecache import cached_page
@@ -58,6 +61,59 @@ class TrancheAdmin(ProposeChanges, AuditedAdmin):
     filter_horizontal = ["gate_items", "after"]
 
 
+def localities_of_releases(request, model_admin) -> list[Locality]:
+    """The localities of the releases the user may see, each with its CCG, in the order of Django's filter (the
+    locality admin's, else the model's): one query a request, read by the filters of both. Each reads only the
+    fields its name shows (Locality.__str__, Commissioner.__str__)."""
+    found = getattr(request, "_localities_of_releases", None)
+    if found is None:
+        releases = model_admin.get_queryset(request).values("locality_id")
+        localities = (
+            Locality._default_manager.filter(pk__in=releases)
+            .select_related("commissioner")
+            .only("name", "commissioner__name", "commissioner__code")
+        )
+        ordering = model_admin.admin_site.get_model_admin(Locality).get_ordering(request)
+        found = request._localities_of_releases = list(localities.order_by(*ordering) if ordering else localities)
+    return found
+
+
+class LocalitiesOfReleases(admin.RelatedOnlyFieldListFilter):
+    """Django's filter of the localities the user's releases are of (RelatedOnlyFieldListFilter), from the query that
+    also gives their CCGs."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(locality.pk, str(locality)) for locality in localities_of_releases(request, model_admin)]
+
+
+class CommissionersOfReleases(admin.RelatedOnlyFieldListFilter):
+    """Django's filter of the CCGs the user's releases are of (RelatedOnlyFieldListFilter), without a query of its
+    own when they are all of one CCG (a commissioner's): Django shows no filter with one choice."""
+
+    def field_choices(self, field, request, model_admin):
+        localities = localities_of_releases(request, model_admin)
+        ccgs = {locality.commissioner_id: locality.commissioner for locality in localities}
+        if len(ccgs) < 2:
+            return [(ccg.pk, str(ccg)) for ccg in ccgs.values()]
+        return super().field_choices(field, request, model_admin)
+
+
+# What the changelist's columns and each row's name (Release.__str__) read: a column that reads another field must be
+# named here, or each row would load it with a query of its own (tests/funding/test_release_admin.py counts them).
+ROW_FIELDS = [
+    "kind",
+    "amount",
+    "state",
+    "proposed_at",
+    "late",
+    "below_minimum",
+    "locality__code",
+    "locality__name",
+    "tranche__code",
+    "tranche__rate",
+]
+
+
 class ReleaseChangeList(ChangeList):
     """Counts the releases once: the totals above the list (one query grouped by state: funding.admin.totals) give
     how many the filters select, which the paginator would count again and, with nothing filtered or searched, the
@@ -65,7 +121,10 @@ class ReleaseChangeList(ChangeList):
 
     def get_results(self, request):
         self.totals = totals(self.queryset)
-        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        # The rows read only what the columns show (and the row's name, the checkbox's label): the rule applied, a
+        # JSON document, only for the scheme it names, and none of the release's other fields.
+        rows = self.queryset.only(*ROW_FIELDS).annotate(rule_scheme=KT("rule__scheme"))
+        paginator = self.model_admin.get_paginator(request, rows, self.list_per_page)
         if not self.queryset.query.distinct:  # a search that may repeat rows: the paginator counts distinct ones
             paginator.count = self.totals["count"]
         result_count = paginator.count
@@ -79,7 +138,7 @@ class ReleaseChangeList(ChangeList):
         can_show_all = result_count <= self.list_max_show_all
         multi_page = result_count > self.list_per_page
         if (self.show_all and can_show_all) or not multi_page:
-            result_list = self.queryset._clone()
+            result_list = rows
         else:
             try:
                 result_list = paginator.page(self.page_num).object_list
@@ -103,8 +162,8 @@ class ReleaseAdmin(AuditedAdmin):
     # Only the localities (and commissioners) with releases the user can see: England has 1,250 localities.
     list_filter = [
         "state",
-        ("locality__commissioner", admin.RelatedOnlyFieldListFilter),
-        ("locality", admin.RelatedOnlyFieldListFilter),
+        ("locality__commissioner", CommissionersOfReleases),
+        ("locality", LocalitiesOfReleases),
         "tranche",
         "kind",
         "late",
@@ -147,6 +206,11 @@ class ReleaseAdmin(AuditedAdmin):
     # The rule is on the portal's page in words; the raw figures are shown formatted above (the *_shown fields).
     exclude = ["rule", "amount", "rate", "population", "snapshot_sources"]
 
+    @admin.display(description="Reference")
+    def reference(self, obj):
+        """Release.reference, with the scheme that the list reads from the rule in its query (ReleaseChangeList)."""
+        return obj.reference_naming(obj.rule_scheme)
+
     @admin.display(description="Amount", ordering="amount")
     def amount_shown(self, obj):
         return money(obj.amount)
@@ -180,13 +244,12 @@ class ReleaseAdmin(AuditedAdmin):
 
     def action_checkbox(self, obj):
         """Django's row checkbox written out as the same HTML: rendering a form widget's templates for each of
-        the 50 rows was about a quarter of the page's work."""
-        label = format_html(gettext("Select this object for an action - {}"), str(obj))
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            admin.helpers.ACTION_CHECKBOX_NAME,
-            obj.pk,
-            label,
+        the 50 rows was about a quarter of the page's work. Escaped as Django's format_html would: the translated
+        text as it is, the row's name and the primary key escaped (the field's name is Django's constant)."""
+        label = gettext("Select this object for an action - {}").format(escape(str(obj)))
+        return mark_safe(  # noqa: S308
+            f'<input type="checkbox" name="{admin.helpers.ACTION_CHECKBOX_NAME}" value="{escape(obj.pk)}" '
+            f'class="action-select" aria-label="{label}">'
         )
 
     def get_changelist(self, request, **kwargs):

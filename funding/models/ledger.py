@@ -236,7 +236,12 @@ class Release(models.Model):
     @property
     def reference(self) -> str:
         """The payment reference finance quotes: scheme (from the rule applied), tranche, locality, release number."""
-        prefix = "ADJ" if self.kind == ReleaseKind.ADJUSTMENT else str((self.rule or {}).get("scheme") or "lts")
+        return self.reference_naming(None if self.kind == ReleaseKind.ADJUSTMENT else (self.rule or {}).get("scheme"))
+
+    def reference_naming(self, scheme) -> str:
+        """The reference, given the scheme that the rule applied names: a list that leaves the rule unread reads the
+        scheme alone in its query (the admin's release changelist)."""
+        prefix = "ADJ" if self.kind == ReleaseKind.ADJUSTMENT else str(scheme or "lts")
         return f"{prefix}-{self.tranche.code}-{self.locality.code}-{self.pk}".upper()
 
 

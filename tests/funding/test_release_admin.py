@@ -2,12 +2,14 @@ import datetime
 
 import pytest
 from django.contrib.admin.templatetags.admin_list import items_for_result
+from django.test import override_settings
 from django.urls import reverse
 
 from funding.admin.releases import ReleaseAdmin
 from funding.evaluation import evaluate_milestones
-from funding.models import Release, ReleaseState
+from funding.models import Release, ReleaseKind, ReleaseState
 from funding.templatetags import admin_rows
+from localities.models import Locality
 
 from .ledger import join, mark
 
@@ -169,3 +171,52 @@ def test_the_rows_read_a_column_across_relations_as_django_does(client, people, 
     for release in cl.result_list:
         for cell in items_for_result(cl, release, None):
             assert cell in page
+
+
+def test_its_rows_read_the_reference_without_the_rule(client, people, releases):
+    # The rows leave the rule applied (a JSON document) unread and read the scheme it names in the list's query
+    # (funding.admin.releases.ReleaseChangeList): each reference is still the release's own, an adjustment's too.
+    first, second = releases
+    Release.objects.filter(pk=first.pk).update(rule={**first.rule, "scheme": "pcn"})
+    Release.objects.filter(pk=second.pk).update(kind=ReleaseKind.ADJUSTMENT, adjusts=first, rule={})
+    client.force_login(people.bnssg_commissioner)
+
+    response = client.get(CHANGELIST)
+
+    rows = list(response.context["cl"].result_list)
+    assert rows and all("rule" in row.get_deferred_fields() for row in rows)
+    page = response.content.decode()
+    references = {release.pk: release.reference for release in Release.objects.select_related("locality", "tranche")}
+    assert references[first.pk].startswith("PCN-") and references[second.pk].startswith("ADJ-")
+    for pk, reference in references.items():
+        assert f'<th class="field-reference"><a href="/admin/funding/release/{pk}/change/">{reference}</a></th>' in page
+
+
+@pytest.mark.parametrize("who", ["commissioner", "bnssg_commissioner"])
+def test_its_locality_and_ccg_filters_offer_djangos_choices(client, people, releases, who):
+    # The two filters read one query (funding.admin.releases.localities_of_releases): they offer what Django's
+    # RelatedOnlyFieldListFilter offers, and the CCG filter shows only when there are CCGs to choose between.
+    from django.contrib import admin
+
+    client.force_login(getattr(people, who))
+    response = client.get(CHANGELIST)
+
+    model_admin = response.context["cl"].model_admin
+    shown = {spec.field_path for spec in response.context["cl"].filter_specs}
+    for path, ours in [f for f in ReleaseAdmin.list_filter if isinstance(f, tuple) and f[0].startswith("locality")]:
+        field = Release._meta.get_field("locality") if path == "locality" else Locality._meta.get_field("commissioner")
+        args = (field, response.wsgi_request, {}, Release, model_admin)
+        djangos = admin.RelatedOnlyFieldListFilter(*args, field_path=path)
+        assert ours(*args, field_path=path).lookup_choices == djangos.lookup_choices
+        assert (path in shown) == djangos.has_output()
+    assert ("locality__commissioner" in shown) == (who == "bnssg_commissioner")
+
+
+def test_it_lists_a_ccgs_releases_in_few_queries(client, people, releases, django_assert_num_queries):
+    client.force_login(people.commissioner)
+    client.get(CHANGELIST)
+
+    # Rendered afresh: the session, the user, their permissions (2) and groups, the CCG's lineage, the filters'
+    # localities (with their CCGs) and tranches, the totals, the rows.
+    with override_settings(PORTAL_PAGE_CACHE=False), django_assert_num_queries(10):
+        assert client.get(CHANGELIST).status_code == 200
