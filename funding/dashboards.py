@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet, Sum
+from django.db.models import Exists, F, Max, OuterRef, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from localities.models import Locality
@@ -132,16 +132,23 @@ def envelope_terms(today: datetime.date) -> tuple[Decimal, datetime.date]:
 STAGE_OF_STATE = {ReleaseState.PROPOSED: "proposed", ReleaseState.PAID: "paid", **dict.fromkeys(COMMITTED, "approved")}
 
 
-def _sums(localities: QuerySet[Locality]) -> dict[int, dict[str, Decimal]]:
-    """Per locality, `lts_proposed`, `ia_paid` and so on: the money in each stage by scheme. One query grouped by
-    locality, state and scheme, added up here: six filtered sums cost more to build than the rows to add."""
-    sums: dict[int, dict[str, Decimal]] = {}
-    for row in (
+def released_money(localities: QuerySet[Locality]) -> list[dict]:
+    """The localities' releases added up by locality, state, scheme and month paid (`amount`; `month` is None for
+    money not paid), in one query: money_by_ccg adds them up by stage and paid_over_time by month."""
+    return list(
         Release.objects.filter(locality__in=localities)
-        .values("locality_id", "state", "tranche__scheme__code")
+        .annotate(month=TruncMonth("paid_on"))
+        .values("locality_id", "state", "tranche__scheme__code", "month")
         .annotate(amount=Sum("amount"))
         .order_by()
-    ):
+    )
+
+
+def _sums(released: list[dict]) -> dict[int, dict[str, Decimal]]:
+    """Per locality, `lts_proposed`, `ia_paid` and so on: the money in each stage by scheme, added up here from the
+    rows of released_money(): six filtered sums cost more to build than the rows to add."""
+    sums: dict[int, dict[str, Decimal]] = {}
+    for row in released:
         stage = STAGE_OF_STATE.get(row["state"])
         if stage is None:
             continue
@@ -152,13 +159,13 @@ def _sums(localities: QuerySet[Locality]) -> dict[int, dict[str, Decimal]]:
 
 
 def money_by_ccg(
-    localities: QuerySet[Locality], today: datetime.date, ia_rate: Decimal
+    localities: QuerySet[Locality], today: datetime.date, ia_rate: Decimal, released: list[dict] | None = None
 ) -> tuple[list[CcgMoney], Money, Decimal]:
     """Per CCG and locality, the LTS money (and in each row's `ia` the Improved Access money, its envelope at
     `ia_rate` a weighted head a year: improved_access.dashboards.ia_rate_a_year), with the grand total and the LTS
-    rate per head. Three queries whatever the number of localities."""
+    rate per head. Three queries whatever the number of localities (two given the released_money() rows)."""
     rate, at = envelope_terms(today)
-    sums = _sums(localities)
+    sums = _sums(released if released is not None else released_money(localities))
     groups: dict[int, CcgMoney] = {}
     grand = Money("All localities", ia=Money("All localities"))
     for locality in with_population(localities.select_related("commissioner"), at).order_by(
@@ -191,20 +198,17 @@ def money_by_ccg(
     return list(groups.values()), grand, rate
 
 
-def paid_over_time(localities: QuerySet[Locality]) -> list[dict]:
+def paid_over_time(localities: QuerySet[Locality], released: list[dict] | None = None) -> list[dict]:
     """Money paid per month by scheme (by the day finance says the money left: Release.paid_on), every month from the
-    first payment to the last (a month without one is nothing paid), with the running total, in one query."""
+    first payment to the last (a month without one is nothing paid), with the running total: in one query, or none
+    given the released_money() rows."""
     paid = {}
-    for row in (
-        Release.objects.filter(state=ReleaseState.PAID, locality__in=localities)
-        .annotate(month=TruncMonth("paid_on"))
-        .values("month", "tranche__scheme__code")
-        .annotate(paid=Coalesce(Sum("amount"), ZERO))
-        .order_by("month")
-    ):
+    for row in released if released is not None else released_money(localities):
+        if row["state"] != ReleaseState.PAID:
+            continue
         scheme = IA if row["tranche__scheme__code"] == IA else "lts"
         month = paid.setdefault(row["month"], {"lts": ZERO, IA: ZERO})
-        month[scheme] += row["paid"]
+        month[scheme] += row["amount"]
     if not paid:
         return []
     rows, running = [], ZERO
@@ -252,10 +256,11 @@ def money_charts(groups: list[CcgMoney], grand: Money, months: list[dict]) -> di
 
 
 def money_dashboard(localities: QuerySet[Locality], today: datetime.date, ia_rate: Decimal) -> dict:
-    """Everything /funding/money/ shows, given the Improved Access rate a weighted head a year (four queries whatever
+    """Everything /funding/money/ shows, given the Improved Access rate a weighted head a year (three queries whatever
     the number of localities; portal.dashboards adds the one that reads the rate)."""
-    groups, grand, rate = money_by_ccg(localities, today, ia_rate)
-    months = paid_over_time(localities)
+    released = released_money(localities)
+    groups, grand, rate = money_by_ccg(localities, today, ia_rate, released)
+    months = paid_over_time(localities, released)
     charts = money_charts(groups, grand, months)
     return {
         "groups": [{"money": group, "chart": chart} for group, chart in zip(groups, charts["ccg_charts"], strict=True)],
@@ -280,22 +285,25 @@ class TrancheRow:
 
 
 def locality_money(locality: Locality, day: datetime.date) -> dict:
-    """Each tranche with the locality's live release of it, or what is still missing to open it (3 queries)."""
-    # Each gate item knows whether the locality's evidence for it is accepted (an EXISTS in the items' query).
-    accepted = Evidence.objects.filter(locality=locality, item=OuterRef("pk"), status=EvidenceStatus.ACCEPTED)
-    gate_items = Prefetch("gate_items", queryset=ChecklistItem.objects.annotate(accepted=Exists(accepted)))
-    tranches = list(lts_tranches().select_related("scheme").prefetch_related(gate_items))
+    """Each tranche with the locality's live release of it, or what is still missing to open it (2 or 3 queries)."""
+    tranches = list(lts_tranches())
     # The locality's live LTS money, releases and adjustments, in one query (a handful of rows; no ordering needed).
-    live = list(
-        lts_releases().filter(locality=locality).exclude(state__in=DEAD_STATES).select_related("tranche").order_by()
-    )
+    live = list(lts_releases().filter(locality=locality).exclude(state__in=DEAD_STATES).order_by())
     # One live release a tranche at most (the one_live_release_per_locality_tranche constraint).
     releases = {r.tranche_id: r for r in live if r.kind == ReleaseKind.RELEASE}
-    rows = []
-    for tranche in tranches:
-        release = releases.get(tranche.pk)
-        missing = [] if release else [item for item in tranche.gate_items.all() if not item.accepted]
-        rows.append(TrancheRow(tranche, release, missing))
+    # The gate items without accepted evidence of the tranches not yet released, in the items' order, in one query
+    # (none when every tranche is released): cheaper than prefetching every tranche's items to test each.
+    unreleased = [tranche.pk for tranche in tranches if tranche.pk not in releases]
+    missing: dict[int, list[ChecklistItem]] = {pk: [] for pk in unreleased}
+    if unreleased:
+        accepted = Evidence.objects.filter(locality=locality, item=OuterRef("pk"), status=EvidenceStatus.ACCEPTED)
+        for item in (
+            ChecklistItem.objects.filter(tranches__in=unreleased)
+            .exclude(Exists(accepted))
+            .annotate(gated=F("tranches"))
+        ):
+            missing[item.gated].append(item)
+    rows = [TrancheRow(tranche, releases.get(tranche.pk), missing.get(tranche.pk, [])) for tranche in tranches]
     # Paid includes adjustments (top-ups and claw-backs) already paid.
     paid = sum((r.amount for r in live if r.state == ReleaseState.PAID), ZERO)
     on_the_way = sum((r.amount for r in releases.values() if r.state in COMMITTED), ZERO)

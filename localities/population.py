@@ -44,10 +44,13 @@ def latest_snapshots(at: datetime.date, basis: Basis, practice_ref: str = "pract
 
 def latest_list_size(at: datetime.date, basis: Basis, practice_ref: str = "practice_id") -> Subquery:
     """A subquery giving the practice's (OuterRef(practice_ref)) latest figure on or before `at`."""
+    return _figure_of(latest_snapshots(at, basis, practice_ref), basis)
+
+
+def _figure_of(latest: QuerySet[ListSizeSnapshot], basis: Basis) -> Subquery:
     field = FIELD_FOR_BASIS[Basis(basis)]
-    latest = latest_snapshots(at, basis, practice_ref).values(field)[:1]
     output = IntegerField() if basis == Basis.REGISTERED else DecimalField(max_digits=14, decimal_places=3)
-    return Subquery(latest, output_field=output)
+    return Subquery(latest.values(field)[:1], output_field=output)
 
 
 def zero(basis: Basis) -> Value:
@@ -88,22 +91,27 @@ def population_of(locality: Locality, at: datetime.date, basis: Basis = Basis.RE
 
 def latest_list_size_date(at: datetime.date, basis: Basis, practice_ref: str = "practice_id") -> Subquery:
     """A subquery giving the extract date of the figure latest_list_size() gives."""
-    latest = latest_snapshots(at, basis, practice_ref).values("extract_date")[:1]
-    return Subquery(latest, output_field=DateField())
+    return _date_of(latest_snapshots(at, basis, practice_ref))
+
+
+def _date_of(latest: QuerySet[ListSizeSnapshot]) -> Subquery:
+    return Subquery(latest.values("extract_date")[:1], output_field=DateField())
 
 
 def practice_list_sizes(locality: Locality, at: datetime.date) -> QuerySet[LocalityMembership]:
     """The locality's members on `at`, each with its registered and weighted figures at that date and the
-    dates those figures are from (`registered_at`, `weighted_at`)."""
+    dates those figures are from (`registered_at`, `weighted_at`): each figure and its date from one latest-snapshot
+    queryset, built once for the two subqueries."""
+    registered, weighted = latest_snapshots(at, Basis.REGISTERED), latest_snapshots(at, Basis.WEIGHTED)
     return (
         members_on(at)
         .filter(locality=locality)
         .select_related("practice", "sub_locality")
         .annotate(
-            registered=latest_list_size(at, Basis.REGISTERED),
-            weighted=latest_list_size(at, Basis.WEIGHTED),
-            registered_at=latest_list_size_date(at, Basis.REGISTERED),
-            weighted_at=latest_list_size_date(at, Basis.WEIGHTED),
+            registered=_figure_of(registered, Basis.REGISTERED),
+            weighted=_figure_of(weighted, Basis.WEIGHTED),
+            registered_at=_date_of(registered),
+            weighted_at=_date_of(weighted),
         )
         .order_by("practice__name")
     )

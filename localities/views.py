@@ -13,6 +13,7 @@ from onecare.accounts.roles import Role
 from onecare.accounts.scoping import today, visible_localities
 from onecare.pagecache import cached_page
 
+from .links import locality_page_url
 from .population import with_population
 
 
@@ -41,7 +42,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
     minimum = settings.LOCALITY_MINIMUM_POPULATION
     largest = max([loc.population for loc in localities] + [minimum])
+    url = locality_page_url()
+    # Each row's link keeps the date asked for, if it is one: worked out here once, not by the template for each row
+    # (whose lookup of a missing request.GET.at cost a failed attribute search every time).
+    keep_at = f"?at={at.isoformat()}" if request.GET.get("at") and not date_error else ""
     for locality in localities:
+        locality.url = url(locality.code) + keep_at
         locality.below_minimum = locality.population < minimum
         locality.bar_percent = round(100 * locality.population / largest) if largest else 0
     return render(

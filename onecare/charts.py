@@ -9,6 +9,7 @@ money format, and the page puts every figure in a table beside the chart.
 """
 
 import datetime
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
@@ -52,6 +53,16 @@ class Bar:
     total_label: str
 
 
+LABEL_CHARACTERS = 28
+
+
+def short_label(label: str) -> str:
+    """A bar's label to 28 characters (Truncator's, with its ellipsis), without Truncator's work for one that fits."""
+    if len(label) <= LABEL_CHARACTERS and unicodedata.is_normalized("NFC", label):
+        return label
+    return Truncator(label).chars(LABEL_CHARACTERS)
+
+
 @dataclass(frozen=True)
 class BarChart:
     chart_id: str
@@ -75,7 +86,7 @@ class BarChart:
         escaped as the template escaped them; the figures are numbers and the series keys the code's own."""
         parts = []
         for bar in self.bars:
-            label = escape(Truncator(bar.label).chars(28))
+            label = escape(short_label(bar.label))
             parts.append(
                 f'\n    <text class="portal-svg__axis" x="{self.left - 8}" y="{bar.label_y}" text-anchor="end" '
                 f'dominant-baseline="middle">{label}</text>\n    '
@@ -159,10 +170,6 @@ def _ticks(top: Decimal, step: Decimal, place) -> list[Tick]:
     return [Tick(round(place(step * i), 1), short_money(step * i)) for i in range(count + 1)]
 
 
-def _figures(series: list[Series], values: list[Decimal]) -> str:
-    return ", ".join(f"{kind.name} {money(v)}" for kind, v in zip(series, values, strict=True) if v) or "nothing"
-
-
 BAR_LEFT, BAR_RIGHT, BAR_TOP, BAR_HEIGHT, BAR_GAP, BAR_BOTTOM = 200, 24, 8, 24, 14, 32
 
 
@@ -178,31 +185,30 @@ def bar_chart(
     plot = WIDTH - BAR_LEFT - BAR_RIGHT
     totals = [sum((max(v, ZERO) for v in values), ZERO) for _, values in rows]
     top, step = nice_axis(max(totals, default=ZERO))
-    bars = []
+    bars, described = [], []
     for position, (label, values) in enumerate(rows):
         y = BAR_TOP + position * (BAR_HEIGHT + BAR_GAP)
         x = float(BAR_LEFT)
         segments = []
-        for kind, value in zip(series, values, strict=True):
+        # Each figure in the money format once, for its segment's title and the description alike.
+        figures = [money(value) if value else "" for value in values]
+        for kind, value, figure in zip(series, values, figures, strict=True):
             if value <= 0:
                 continue
             width = float(value / top) * plot
             segments.append(
-                Segment(round(x, 1), y, round(width, 1), BAR_HEIGHT, kind.key, f"{label}, {kind.name}: {money(value)}")
+                Segment(round(x, 1), y, round(width, 1), BAR_HEIGHT, kind.key, f"{label}, {kind.name}: {figure}")
             )
             x += width
         bars.append(Bar(label, y + BAR_HEIGHT / 2, segments, money(totals[position])))
+        named = ", ".join(f"{kind.name} {figure}" for kind, figure in zip(series, figures, strict=True) if figure)
+        described.append(f"{label}: {named or 'nothing'}.")
     axis_y = BAR_TOP + len(rows) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP / 2
     shown = {s.series for bar in bars for s in bar.segments}
     return BarChart(
         chart_id=chart_id,
         title=title,
-        description=" ".join(
-            [
-                *(f"{label}: {_figures(series, values)}." for label, values in rows),
-                description or "Every figure is in the table beside the chart.",
-            ]
-        ),
+        description=" ".join([*described, description or "Every figure is in the table beside the chart."]),
         width=WIDTH,
         height=int(axis_y + BAR_BOTTOM),
         left=BAR_LEFT,

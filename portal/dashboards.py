@@ -10,5 +10,5 @@ from localities.models import Locality
 
 
 def money_dashboard(localities: QuerySet[Locality], today: datetime.date) -> dict:
-    """Everything /funding/money/ shows (five queries whatever the number of localities)."""
+    """Everything /funding/money/ shows (four queries whatever the number of localities)."""
     return dashboards.money_dashboard(localities, today, ia_rate_a_year())

@@ -2,10 +2,10 @@
 {% money_rows money %}: a locality's or a CCG's rows of the money page."""
 
 from django import template
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from localities.links import locality_page_url
 from onecare.accounts.scoping import today
 from onecare.formats import money, patients
 
@@ -58,8 +58,8 @@ def _money_cells(figures) -> str:
     return "\n".join(MONEY_CELL.format(money(amount)) for amount in amounts)
 
 
-@register.simple_tag
-def money_rows(lts, total: bool = False):
+@register.simple_tag(takes_context=True)
+def money_rows(context, lts, total: bool = False):
     """The three rows of a locality's money (funding.dashboards.Money, its Improved Access in `ia`), linked to the
     locality's page; with total, a CCG's ("All of ...")."""
     from ..dashboards import Money
@@ -67,7 +67,10 @@ def money_rows(lts, total: bool = False):
     if total:
         heading = f"All of {escape(lts.name)}"
     elif lts.locality is not None:
-        url = reverse("localities:detail", args=[lts.locality.code])
+        # The page's rows share one reverse() of the locality page's URL (localities.links), kept for the rendering.
+        if "locality_page_url" not in context.render_context:
+            context.render_context["locality_page_url"] = locality_page_url()
+        url = context.render_context["locality_page_url"](lts.locality.code)
         heading = f'<a class="nhsuk-link" href="{escape(url)}">{escape(lts.name)}</a>'
     else:
         heading = escape(lts.name)

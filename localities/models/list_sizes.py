@@ -1,7 +1,7 @@
 """List sizes: a practice's registered and weighted patients at an extract date, never overwritten."""
 
 from django.db import models
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import F, Func, IntegerField
 from simple_history.models import HistoricalRecords
 
 from onecare import constraints as worded
@@ -26,12 +26,28 @@ class Basis(models.TextChoices):
 SOURCE_PREFERENCE = [SourceKind.NHS_DIGITAL, SourceKind.NHS_PAYMENTS, SourceKind.MANUAL]
 
 
-def source_rank() -> Case:
-    return Case(
-        *[When(source_kind=kind, then=Value(rank)) for rank, kind in enumerate(SOURCE_PREFERENCE)],
-        default=Value(len(SOURCE_PREFERENCE)),
-        output_field=IntegerField(),
-    )
+class SourceRank(Func):
+    """A snapshot's place in SOURCE_PREFERENCE (0 first; a kind not in it after them all), to order by: `CASE
+    source_kind WHEN 'nhs_digital' THEN 0 ... END`, written out here. The population queries order each of their
+    latest-snapshot subqueries by it, and a Case of When(source_kind=...) cost them a filter's work to build each time:
+    a third of the locality page's query building."""
+
+    output_field = IntegerField()
+
+    def __init__(self):
+        super().__init__(F("source_kind"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        whens = " ".join(f"WHEN %s THEN {rank}" for rank in range(len(SOURCE_PREFERENCE)))
+        return f"CASE {column} {whens} ELSE {len(SOURCE_PREFERENCE)} END", [
+            *params,
+            *(kind.value for kind in SOURCE_PREFERENCE),
+        ]
+
+
+def source_rank() -> SourceRank:
+    return SourceRank()
 
 
 class ListSizeSnapshot(models.Model):

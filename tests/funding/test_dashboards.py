@@ -135,6 +135,6 @@ def test_it_draws_the_page_in_the_same_number_of_queries_however_many_localities
     assert len(many) == len(few)
 
 
-def test_the_dashboard_builds_in_five_queries(world, django_assert_num_queries):
-    with django_assert_num_queries(5):
+def test_the_dashboard_builds_in_four_queries(world, django_assert_num_queries):
+    with django_assert_num_queries(4):
         money_dashboard(Locality.objects.all(), D(2019, 1, 1))

@@ -27,7 +27,7 @@ def releases(lts_rules, people):
 def test_it_shows_the_envelope_and_spend(client, people, releases, django_assert_max_num_queries):
     client.force_login(people.bnssg_commissioner)
 
-    with django_assert_max_num_queries(12):  # 11 for the page, 1 for the page cache's key (onecare/pagecache.py)
+    with django_assert_max_num_queries(11):  # 10 for the page, 1 for the page cache's key (onecare/pagecache.py)
         page = client.get(MONEY).content.decode()
 
     assert "£315,000.00" in page  # £3.00 x 105,000, the envelope of each locality
