@@ -183,7 +183,9 @@ class Release(models.Model):
     )
     below_minimum_because = models.TextField(blank=True, help_text="Its population, date and the minimum.")
 
-    history = HistoricalRecords()
+    # The rule record is written once, with the release, and never changed: the history leaves it out rather than
+    # copy it into every record (a historical record's .instance still reads it, from the release).
+    history = HistoricalRecords(excluded_fields=["rule"])
 
     class Meta:
         ordering = ["-proposed_at", "locality__name", "tranche__position"]
