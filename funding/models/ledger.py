@@ -183,7 +183,25 @@ class Release(models.Model):
     )
     below_minimum_because = models.TextField(blank=True, help_text="Its population, date and the minimum.")
 
-    history = HistoricalRecords()
+    # The rule record is written once, with the release, and never changed: the history leaves it out rather than
+    # copy it into every record (a historical record's .instance still reads it, from the release). The history is
+    # read by release (its id) and date only, so its copies of the foreign keys are not indexed: every evaluation
+    # writes a record per release, and each index is one more entry to write per record.
+    history = HistoricalRecords(
+        excluded_fields=["rule"],
+        no_db_index=[
+            "locality",
+            "tranche",
+            "adjusts",
+            "rule_proposed_by",
+            "rule_approved_by",
+            "evaluation",
+            "triggered_by",
+            "approved_by",
+            "authorised_by",
+            "payment_run",
+        ],
+    )
 
     class Meta:
         ordering = ["-proposed_at", "locality__name", "tranche__position"]
@@ -248,7 +266,8 @@ class Release(models.Model):
 class ReleaseLine(models.Model):
     """A member practice's share of a release (written once, never changed: the release's history covers it)."""
 
-    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="lines")
+    # No index of its own: the unique constraint's (release, practice) index serves every lookup by release.
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="lines", db_index=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     patients = models.DecimalField(max_digits=14, decimal_places=3)
     snapshot_date = models.DateField(null=True, blank=True)
