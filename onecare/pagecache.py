@@ -31,8 +31,9 @@ restart, which empties their caches; a test that overrides one (override_setting
 
 Why it stays, and what it costs under writes (bench/pages.py measures both): rendered afresh, a page
 costs 15 to 70 ms of one worker; 40% of a trivial view's throughput needs about 2 ms. A hit costs the
-session and the user (as any signed-in request does), one call of a small database function and a look-up
-in the process's memory; it skips the permission checks, the page's 6 to 20 queries and its template. A
+session and the user (as any signed-in request does; the user's query reads the data version too:
+with_data_version) and a look-up in the process's memory; it skips the permission checks, the page's 6 to 15
+queries and its template. A
 write statement pays a shared advisory lock and a `nextval`. Sign-ins, second factors and sign-outs leave
 the pages where they are; a write of data (an evidence save, an approval, an import) moves every key, and
 each session then renders each page afresh once, in each worker process; while that write's transaction is
