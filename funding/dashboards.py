@@ -287,7 +287,7 @@ class TrancheRow:
 def locality_money(locality: Locality, day: datetime.date) -> dict:
     """Each tranche with the locality's live release of it, and what is still missing to open the next one (2 or 3
     queries)."""
-    tranches = list(lts_tranches().only("scheme", "code", "rate", "opens_on_joining"))
+    tranches = list(lts_tranches().only("code", "rate", "opens_on_joining"))
     # The locality's live LTS money, releases and adjustments, in one query (a handful of rows; no ordering needed),
     # with only the columns the page reads (not the rule's record).
     live = list(
