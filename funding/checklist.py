@@ -1,11 +1,15 @@
-"""The checklist as a locality sees it: every item of the active schemes with its status, in two queries."""
+"""The checklist as a locality sees it: every item of the active schemes with its status, in one query."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from django.db.models import F, FilteredRelation, Q
+from django.urls import reverse
 
 from localities.models import Locality
 
-from .models import ChecklistItem, Evidence, EvidenceStatus, Phase
+from .models import ChecklistItem, EvidenceStatus, Phase
 from .workflow import EVIDENCE, OVERDUE_WHEN
 
 
@@ -14,6 +18,7 @@ class ItemRow:
     item: ChecklistItem
     status: EvidenceStatus
     overdue: bool
+    url: str  # the item's page for the locality (funding:item)
 
     @property
     def status_label(self) -> str:
@@ -40,15 +45,28 @@ class PhaseRows:
         return bool(self.rows) and self.accepted == len(self.rows)
 
 
+def item_page_url(locality: Locality) -> Callable[[int], str]:
+    """A function of an item's pk that gives reverse("funding:item", args=[locality.code, pk]): the URLs of a
+    locality's items differ only in the pk at their end, so reverse() runs once a list rather than once a row."""
+    before, after = reverse("funding:item", args=[locality.code, 0]).rsplit("0", 1)
+    return lambda pk: f"{before}{pk}{after}"
+
+
 def locality_checklist(locality: Locality, day: datetime.date) -> list[PhaseRows]:
-    # One evidence a locality and item (a constraint): unordered, as the evidence's default ordering joins two tables.
-    statuses = dict(Evidence.objects.filter(locality=locality).order_by().values_list("item_id", "status"))
+    # Each item with the locality's evidence status (one evidence a locality and item: a constraint), joined in.
+    items = (
+        ChecklistItem.objects.filter(phase__scheme__active=True)
+        .select_related("phase__scheme")
+        .annotate(here=FilteredRelation("evidence", condition=Q(evidence__locality=locality)))
+        .annotate(evidence_status=F("here__status"))
+    )
+    url = item_page_url(locality)
     phases: dict[int, PhaseRows] = {}
-    items = ChecklistItem.objects.filter(phase__scheme__active=True).select_related("phase__scheme")
     for item in items:
         phase = item.phase
         if phase.pk not in phases:
             phases[phase.pk] = PhaseRows(phase, phase.is_overdue_on(day))
-        status = EvidenceStatus(statuses.get(item.pk, EvidenceStatus.NOT_STARTED))
-        phases[phase.pk].rows.append(ItemRow(item, status, phase.is_overdue_on(day) and status in OVERDUE_WHEN))
+        group = phases[phase.pk]
+        status = EvidenceStatus(item.evidence_status or EvidenceStatus.NOT_STARTED)
+        group.rows.append(ItemRow(item, status, group.overdue and status in OVERDUE_WHEN, url(item.pk)))
     return list(phases.values())

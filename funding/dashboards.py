@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, F, Max, OuterRef, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from localities.models import Locality
@@ -277,7 +277,7 @@ def money_dashboard(localities: QuerySet[Locality], today: datetime.date, ia_rat
 class TrancheRow:
     tranche: Tranche
     release: Release | None
-    missing: list = field(default_factory=list)
+    missing: list = field(default_factory=list)  # the next tranche's gate items without accepted evidence
 
     @property
     def tag_class(self) -> str:
@@ -285,27 +285,28 @@ class TrancheRow:
 
 
 def locality_money(locality: Locality, day: datetime.date) -> dict:
-    """Each tranche with the locality's live release of it, or what is still missing to open it (2 or 3 queries)."""
-    tranches = list(lts_tranches())
-    # The locality's live LTS money, releases and adjustments, in one query (a handful of rows; no ordering needed).
-    live = list(lts_releases().filter(locality=locality).exclude(state__in=DEAD_STATES).order_by())
+    """Each tranche with the locality's live release of it, and what is still missing to open the next one (2 or 3
+    queries)."""
+    tranches = list(lts_tranches().only("code", "rate", "opens_on_joining"))
+    # The locality's live LTS money, releases and adjustments, in one query (a handful of rows; no ordering needed),
+    # with only the columns the page reads (not the rule's record).
+    live = list(
+        lts_releases()
+        .filter(locality=locality)
+        .exclude(state__in=DEAD_STATES)
+        .order_by()
+        .only("tranche", "kind", "amount", "state")
+    )
     # One live release a tranche at most (the one_live_release_per_locality_tranche constraint).
     releases = {r.tranche_id: r for r in live if r.kind == ReleaseKind.RELEASE}
-    # The gate items without accepted evidence of the tranches not yet released, in the items' order, in one query
-    # (none when every tranche is released): cheaper than prefetching every tranche's items to test each.
-    unreleased = [tranche.pk for tranche in tranches if tranche.pk not in releases]
-    missing: dict[int, list[ChecklistItem]] = {pk: [] for pk in unreleased}
-    if unreleased:
+    rows = [TrancheRow(tranche, releases.get(tranche.pk)) for tranche in tranches]
+    next_row = next((row for row in rows if row.release is None), None)
+    if next_row:
+        # The next tranche's gate items without accepted evidence, in the items' order, in one query (none when
+        # every tranche is released): the page says what unlocks that tranche alone.
         accepted = Evidence.objects.filter(locality=locality, item=OuterRef("pk"), status=EvidenceStatus.ACCEPTED)
-        for item in (
-            ChecklistItem.objects.filter(tranches__in=unreleased)
-            .exclude(Exists(accepted))
-            .annotate(gated=F("tranches"))
-        ):
-            missing[item.gated].append(item)
-    rows = [TrancheRow(tranche, releases.get(tranche.pk), missing.get(tranche.pk, [])) for tranche in tranches]
+        next_row.missing = list(ChecklistItem.objects.filter(tranches=next_row.tranche).exclude(Exists(accepted)))
     # Paid includes adjustments (top-ups and claw-backs) already paid.
     paid = sum((r.amount for r in live if r.state == ReleaseState.PAID), ZERO)
     on_the_way = sum((r.amount for r in releases.values() if r.state in COMMITTED), ZERO)
-    next_row = next((row for row in rows if row.release is None), None)
     return {"locality": locality, "rows": rows, "paid": paid, "on_the_way": on_the_way, "next": next_row, "today": day}

@@ -2,7 +2,7 @@
 {% money_rows money %}: a locality's or a CCG's rows of the money page."""
 
 from django import template
-from django.utils.html import escape
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from localities.links import locality_page_url
@@ -10,6 +10,7 @@ from onecare.accounts.scoping import today
 from onecare.formats import money, patients
 
 from ..checklist import locality_checklist as build
+from ..models import EvidenceStatus
 
 register = template.Library()
 
@@ -25,6 +26,37 @@ def locality_money(locality, day=None):
     from ..dashboards import locality_money as build_money
 
     return build_money(locality, day or today())
+
+
+# A checklist item's row of the task list (funding/_checklist.html), with the whitespace the template's loop gave it:
+# drawn here rather than by the loop, whose work for each item was most of the locality page's checklist.
+ITEM_ROW = """
+  <li class="nhsuk-task-list__item nhsuk-task-list__item--with-link">
+    <div class="nhsuk-task-list__name-and-hint">
+      <a class="nhsuk-link nhsuk-task-list__link" href="{}" aria-describedby="item-{}-status">{} {}</a>
+    </div>
+    <div class="nhsuk-task-list__status{}" id="item-{}-status">
+      {}
+    </div>
+  </li>
+  """
+COMPLETED = " nhsuk-task-list__status--completed"
+
+
+@register.simple_tag
+def checklist_rows(rows):
+    """A phase's items (funding.checklist.ItemRow): each linked to its page, with its status; accepted in words, any
+    other status as a tag."""
+    return format_html_join("", ITEM_ROW, (_item_row(row) for row in rows))
+
+
+def _item_row(row) -> tuple:
+    if row.status == EvidenceStatus.ACCEPTED:
+        completed, status = COMPLETED, "Accepted"
+    else:
+        completed, status = "", format_html('<strong class="nhsuk-tag {}">{}</strong>', row.tag_class, row.status_label)
+    item = row.item
+    return (row.url, item.pk, item.number, item.title, completed, item.pk, status)
 
 
 # The LTS, Improved Access and both rows of a locality (or a CCG's total) on the money page (funding/money.html): drawn

@@ -21,10 +21,10 @@ def count(client, *args) -> int:
     return len(queries)
 
 
-def test_it_renders_the_checklist_tag_in_two_queries(people, checklist, django_assert_num_queries):
+def test_it_renders_the_checklist_tag_in_one_query(people, checklist, django_assert_num_queries):
     grow(people, checklist, 8)
     template = Template("{% load funding %}{% locality_checklist locality %}")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         html = template.render(Context({"locality": people.south_bristol}))
     assert html.count("nhsuk-task-list__item ") == 12
 
