@@ -93,15 +93,23 @@ class Money:
     @property
     def both(self) -> "Money":
         """The LTS and Improved Access together (population: the LTS's registered patients)."""
-        both = Money(self.name, self.population, locality=self.locality)
-        for part in (self, self.ia or Money(self.name)):
-            for attr in ["envelope", "proposed", "approved", "paid"]:
-                setattr(both, attr, getattr(both, attr) + getattr(part, attr))
-        return both
+        ia = self.ia or Money(self.name)
+        return Money(
+            self.name,
+            self.population,
+            envelope=self.envelope + ia.envelope,
+            proposed=self.proposed + ia.proposed,
+            approved=self.approved + ia.approved,
+            paid=self.paid + ia.paid,
+            locality=self.locality,
+        )
 
     def add(self, other: "Money") -> None:
-        for attr in ["population", "envelope", "proposed", "approved", "paid"]:
-            setattr(self, attr, getattr(self, attr) + getattr(other, attr))
+        self.population += other.population
+        self.envelope += other.envelope
+        self.proposed += other.proposed
+        self.approved += other.approved
+        self.paid += other.paid
         if other.ia is not None:
             if self.ia is None:
                 self.ia = Money(self.name)

@@ -48,14 +48,14 @@ Not added up: the schemes count patients differently</span></td>
 {}
 </tr>
 """
-MONEY_CELL = '  <td class="nhsuk-table__cell nhsuk-table__cell--numeric">{}</td>'
+MONEY_CELLS = "\n".join(['  <td class="nhsuk-table__cell nhsuk-table__cell--numeric">{}</td>'] * 5)
 
 
 def _money_cells(figures) -> str:
     """Envelope, paid, committed, proposed and remaining (funding.dashboards.Money), one cell each (money() writes
     nothing that needs escaping: a sign, digits, commas and a point)."""
     amounts = [figures.envelope, figures.paid, figures.committed, figures.proposed, figures.remaining]
-    return "\n".join(MONEY_CELL.format(money(amount)) for amount in amounts)
+    return MONEY_CELLS.format(*map(money, amounts))
 
 
 @register.simple_tag(takes_context=True)
