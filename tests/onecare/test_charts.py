@@ -108,3 +108,16 @@ def test_the_charts_render_as_accessible_svg_without_inline_style_or_script(temp
     rects = re.findall(r'<rect class="portal-svg__series--(\w+)"[^>]*><title>([^<]+)</title>', svg)
     assert len(rects) == 2 and all("£" in title for _, title in rects)
     assert 'class="portal-svg-legend"' in svg
+
+
+@pytest.mark.parametrize("template", ["includes/chart_bars.html", "includes/chart_columns.html"])
+def test_every_tick_has_its_grid_line_and_label(template):
+    """The ticks are drawn by the chart's grid: one grid line and one label a tick, at the tick's place."""
+    if "bars" in template:
+        chart = bar_chart("c", "t", [("South Bristol", [Decimal(1_234_567), Decimal(7)])], STAGES)
+    else:
+        chart = column_chart("c", "t", [(datetime.date(2018, 4, 1), [Decimal(1_234_567), Decimal(7)])], SCHEMES)
+    svg = render_to_string(template, {"chart": chart})
+    assert svg.count('class="portal-svg__grid"') == len(chart.ticks) > 2
+    for tick in chart.ticks:
+        assert f'"{tick.at}"' in svg and f">{tick.label}</text>" in svg
