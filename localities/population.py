@@ -64,7 +64,9 @@ def members_on(at: datetime.date) -> QuerySet[LocalityMembership]:
     return LocalityMembership.objects.on(at)
 
 
-def with_population(localities: QuerySet[Locality], at: datetime.date) -> QuerySet[Locality]:
+def with_population(
+    localities: QuerySet[Locality], at: datetime.date, *, practice_count: bool = True
+) -> QuerySet[Locality]:
     """Annotate each locality with its members on `at`, in the same query.
 
     `population` (registered), `weighted_population` and `practice_count`: sums and a count over the locality's
@@ -72,9 +74,11 @@ def with_population(localities: QuerySet[Locality], at: datetime.date) -> QueryS
     and to run, than a correlated subquery over the members for each of the three. The join itself keeps only the
     memberships in force on `at` (a FilteredRelation: the condition is built once, not once an aggregate, and the
     database joins fewer rows); a locality without one still counts, with nothing. Filter it through no other
-    relation with many rows a locality: a second join would count each member more than once.
+    relation with many rows a locality: a second join would count each member more than once. Without
+    `practice_count` the count is left out, for a page that shows only the two populations (the money page).
     """
     member = "memberships_on__practice_id"
+    counted = {"practice_count": Count(member)} if practice_count else {}
 
     def total(basis: Basis) -> Coalesce:
         return Coalesce(Sum(latest_list_size(at, basis, member)), zero(basis))
@@ -84,7 +88,7 @@ def with_population(localities: QuerySet[Locality], at: datetime.date) -> QueryS
     ).annotate(
         population=total(Basis.REGISTERED),
         weighted_population=total(Basis.WEIGHTED),
-        practice_count=Count(member),
+        **counted,
     )
 
 
