@@ -1,6 +1,6 @@
 """{% locality_checklist locality %} and {% locality_money locality %}: for any page that shows a locality; and
 {% money_rows money %}: a locality's or a CCG's rows of the money page ({% money_row_groups rows %}: each locality's
-in its own <tbody>)."""
+in its own <tbody>; {% money_cells money %}: a grand total row's five money cells)."""
 
 from django import template
 from django.utils.html import escape
@@ -49,14 +49,23 @@ Not added up: the schemes count patients differently</span></td>
 {}
 </tr>
 """
-MONEY_CELLS = "\n".join(['  <td class="nhsuk-table__cell nhsuk-table__cell--numeric">{}</td>'] * 5)
+MONEY_CELL = '<td class="nhsuk-table__cell nhsuk-table__cell--numeric">{}</td>'
+MONEY_CELLS = "\n".join(["  " + MONEY_CELL] * 5)
+# The grand total's cells ({% money_cells %}), as the include that wrote them laid them out.
+TOTAL_CELLS = "\n" + "\n".join([MONEY_CELL] * 5) + "\n"
 
 
-def _money_cells(figures) -> str:
+def _money_cells(figures, cells: str = MONEY_CELLS) -> str:
     """Envelope, paid, committed, proposed and remaining (funding.dashboards.Money), one cell each (money() writes
     nothing that needs escaping: a sign, digits, commas and a point)."""
     amounts = [figures.envelope, figures.paid, figures.committed, figures.proposed, figures.remaining]
-    return MONEY_CELLS.format(*map(money, amounts))
+    return cells.format(*map(money, amounts))
+
+
+@register.simple_tag
+def money_cells(figures):
+    """The five money cells of a row of the money page's grand total (funding.dashboards.Money)."""
+    return mark_safe(_money_cells(figures, TOTAL_CELLS))  # noqa: S308 - money()'s figures only
 
 
 @register.simple_tag(takes_context=True)
