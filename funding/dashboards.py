@@ -198,8 +198,10 @@ def money_by_ccg(
                 locality=locality,
             ),
         )
-        name = str(locality.commissioner)
-        group = groups.setdefault(locality.commissioner_id, CcgMoney(Money(name, ia=Money(name))))
+        group = groups.get(locality.commissioner_id)
+        if group is None:  # a CCG's total is made once, for its first locality (not built and thrown away for each)
+            name = str(locality.commissioner)
+            group = groups[locality.commissioner_id] = CcgMoney(Money(name, ia=Money(name)))
         group.localities.append(line)
         group.total.add(line)
         grand.add(line)
