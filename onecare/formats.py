@@ -41,7 +41,9 @@ def long_date(day) -> str:
 
 def patients(value) -> str:
     """163,506: a count of people, whole, with thousands separators; an en dash for no figure."""
+    if type(value) is int:  # a registered list size: already whole, with no Decimal to make of it
+        return f"{value:,}"
     number = value if type(value) is Decimal else _decimal(value)
     if number is None:
         return NO_FIGURE
-    return f"{number.quantize(ONE, rounding=ROUND_HALF_UP):,.0f}"
+    return f"{number.quantize(ONE, ROUND_HALF_UP):,.0f}"
