@@ -2,8 +2,9 @@
 {% money_rows money %}: a locality's or a CCG's rows of the money page ({% money_row_groups rows %}: each locality's
 in its own <tbody>; {% money_cells money %}: a grand total row's five money cells)."""
 
+from html import escape  # as django.utils.html.escape escapes, without its lazy-string wrapper (twice a locality)
+
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from localities.links import locality_page_url
