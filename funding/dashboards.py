@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Exists, Max, OuterRef, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth
 
 from localities.models import Locality
 from localities.population import with_population
@@ -93,15 +92,23 @@ class Money:
     @property
     def both(self) -> "Money":
         """The LTS and Improved Access together (population: the LTS's registered patients)."""
-        both = Money(self.name, self.population, locality=self.locality)
-        for part in (self, self.ia or Money(self.name)):
-            for attr in ["envelope", "proposed", "approved", "paid"]:
-                setattr(both, attr, getattr(both, attr) + getattr(part, attr))
-        return both
+        ia = self.ia or Money(self.name)
+        return Money(
+            self.name,
+            self.population,
+            envelope=self.envelope + ia.envelope,
+            proposed=self.proposed + ia.proposed,
+            approved=self.approved + ia.approved,
+            paid=self.paid + ia.paid,
+            locality=self.locality,
+        )
 
     def add(self, other: "Money") -> None:
-        for attr in ["population", "envelope", "proposed", "approved", "paid"]:
-            setattr(self, attr, getattr(self, attr) + getattr(other, attr))
+        self.population += other.population
+        self.envelope += other.envelope
+        self.proposed += other.proposed
+        self.approved += other.approved
+        self.paid += other.paid
         if other.ia is not None:
             if self.ia is None:
                 self.ia = Money(self.name)
@@ -124,8 +131,8 @@ def lts_releases() -> QuerySet[Release]:
 
 
 def envelope_terms(today: datetime.date) -> tuple[Decimal, datetime.date]:
-    tranches = lts_tranches().aggregate(rate=Coalesce(Sum("rate"), ZERO), latest=Max("reference_date"))
-    return tranches["rate"], tranches["latest"] or today
+    tranches = lts_tranches().aggregate(rate=Sum("rate"), latest=Max("reference_date"))
+    return tranches["rate"] or ZERO, tranches["latest"] or today
 
 
 # The stage of the money each state counts in (rejected and withdrawn releases count in none).
@@ -133,12 +140,13 @@ STAGE_OF_STATE = {ReleaseState.PROPOSED: "proposed", ReleaseState.PAID: "paid", 
 
 
 def released_money(localities: QuerySet[Locality]) -> list[dict]:
-    """The localities' releases added up by locality, state, scheme and month paid (`amount`; `month` is None for
-    money not paid), in one query: money_by_ccg adds them up by stage and paid_over_time by month."""
+    """The localities' releases added up by locality, state, scheme and day paid (`amount`; `paid_on` is None for
+    money not paid), in one query: money_by_ccg adds them up by stage and paid_over_time by month (payments go out
+    on a few days a month, so the rows are hardly more than by month, and the month is cheaper found here than
+    asked of the database)."""
     return list(
         Release.objects.filter(locality__in=localities)
-        .annotate(month=TruncMonth("paid_on"))
-        .values("locality_id", "state", "tranche__scheme__code", "month")
+        .values("locality_id", "state", "tranche__scheme__code", "paid_on")
         .annotate(amount=Sum("amount"))
         .order_by()
     )
@@ -168,7 +176,7 @@ def money_by_ccg(
     sums = _sums(released if released is not None else released_money(localities))
     groups: dict[int, CcgMoney] = {}
     grand = Money("All localities", ia=Money("All localities"))
-    for locality in with_population(localities.select_related("commissioner"), at).order_by(
+    for locality in with_population(localities.select_related("commissioner"), at, practice_count=False).order_by(
         "commissioner__code", "name"
     ):
         row = sums.get(locality.pk, {})
@@ -190,8 +198,10 @@ def money_by_ccg(
                 locality=locality,
             ),
         )
-        name = str(locality.commissioner)
-        group = groups.setdefault(locality.commissioner_id, CcgMoney(Money(name, ia=Money(name))))
+        group = groups.get(locality.commissioner_id)
+        if group is None:  # a CCG's total is made once, for its first locality (not built and thrown away for each)
+            name = str(locality.commissioner)
+            group = groups[locality.commissioner_id] = CcgMoney(Money(name, ia=Money(name)))
         group.localities.append(line)
         group.total.add(line)
         grand.add(line)
@@ -207,7 +217,7 @@ def paid_over_time(localities: QuerySet[Locality], released: list[dict] | None =
         if row["state"] != ReleaseState.PAID:
             continue
         scheme = IA if row["tranche__scheme__code"] == IA else "lts"
-        month = paid.setdefault(row["month"], {"lts": ZERO, IA: ZERO})
+        month = paid.setdefault(row["paid_on"].replace(day=1), {"lts": ZERO, IA: ZERO})
         month[scheme] += row["amount"]
     if not paid:
         return []

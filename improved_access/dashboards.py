@@ -11,5 +11,11 @@ from .quarters import LAST_PLANNED
 
 def ia_rate_a_year() -> Decimal:
     """The Improved Access payment terms' rate a weighted head a quarter for the year the scheme plans (one query)."""
-    terms = PaymentTerms.objects.filter(applies_from__lte=LAST_PLANNED.start).order_by("-applies_from").first()
-    return terms.rate * IA_QUARTERS_PLANNED if terms else ZERO
+    # Only the rate is read: a whole PaymentTerms row (its version and approval fields) is not needed here.
+    rate = (
+        PaymentTerms.objects.filter(applies_from__lte=LAST_PLANNED.start)
+        .order_by("-applies_from")
+        .values_list("rate", flat=True)
+        .first()
+    )
+    return rate * IA_QUARTERS_PLANNED if rate is not None else ZERO

@@ -14,6 +14,7 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -63,24 +64,31 @@ def members_on(at: datetime.date) -> QuerySet[LocalityMembership]:
     return LocalityMembership.objects.on(at)
 
 
-def with_population(localities: QuerySet[Locality], at: datetime.date) -> QuerySet[Locality]:
+def with_population(
+    localities: QuerySet[Locality], at: datetime.date, *, practice_count: bool = True
+) -> QuerySet[Locality]:
     """Annotate each locality with its members on `at`, in the same query.
 
     `population` (registered), `weighted_population` and `practice_count`: sums and a count over the locality's
     memberships (one join, grouped by locality) of each member's latest figure: about a third cheaper, to build
-    and to run, than a correlated subquery over the members for each of the three. Filter it through no other
-    relation with many rows a locality: a second join would count each member more than once.
+    and to run, than a correlated subquery over the members for each of the three. The join itself keeps only the
+    memberships in force on `at` (a FilteredRelation: the condition is built once, not once an aggregate, and the
+    database joins fewer rows); a locality without one still counts, with nothing. Filter it through no other
+    relation with many rows a locality: a second join would count each member more than once. Without
+    `practice_count` the count is left out, for a page that shows only the two populations (the money page).
     """
-    on = in_force_on(at, "memberships__")
-    member = "memberships__practice_id"
+    member = "memberships_on__practice_id"
+    counted = {"practice_count": Count(member)} if practice_count else {}
 
     def total(basis: Basis) -> Coalesce:
-        return Coalesce(Sum(latest_list_size(at, basis, member), filter=on), zero(basis))
+        return Coalesce(Sum(latest_list_size(at, basis, member)), zero(basis))
 
     return localities.annotate(
+        memberships_on=FilteredRelation("memberships", condition=in_force_on(at, "memberships__"))
+    ).annotate(
         population=total(Basis.REGISTERED),
         weighted_population=total(Basis.WEIGHTED),
-        practice_count=Count(member, filter=on),
+        **counted,
     )
 
 

@@ -25,11 +25,12 @@ def _decimal(value) -> Decimal | None:
 
 def money(value) -> str:
     """£1,234.50 (and -£1,234.50 for a negative amount); an en dash for no figure."""
-    # A page formats hundreds of figures, nearly all Decimals already: those skip _decimal()'s tests.
+    # A page formats hundreds of figures, nearly all Decimals already: those skip _decimal()'s tests, and the
+    # rounding is passed by position (as a keyword it costs the C decimal module a fifth of this function's time).
     amount = value if type(value) is Decimal else _decimal(value)
     if amount is None:
         return NO_FIGURE
-    pence = amount.quantize(PENNY, rounding=ROUND_HALF_UP)
+    pence = amount.quantize(PENNY, ROUND_HALF_UP)
     return f"{'-' if pence < 0 else ''}£{abs(pence):,.2f}"
 
 
@@ -40,7 +41,9 @@ def long_date(day) -> str:
 
 def patients(value) -> str:
     """163,506: a count of people, whole, with thousands separators; an en dash for no figure."""
+    if type(value) is int:  # a registered list size: already whole, with no Decimal to make of it
+        return f"{value:,}"
     number = value if type(value) is Decimal else _decimal(value)
     if number is None:
         return NO_FIGURE
-    return f"{number.quantize(ONE, rounding=ROUND_HALF_UP):,.0f}"
+    return f"{number.quantize(ONE, ROUND_HALF_UP):,.0f}"

@@ -1,8 +1,11 @@
 """{% locality_checklist locality %} and {% locality_money locality %}: for any page that shows a locality; and
-{% money_rows money %}: a locality's or a CCG's rows of the money page."""
+{% money_rows money %}: a locality's or a CCG's rows of the money page ({% money_row_groups rows %}: each locality's
+in its own <tbody>; {% money_cells money %}: a grand total row's five money cells)."""
+
+from html import escape  # as django.utils.html.escape escapes, without its lazy-string wrapper (twice a locality)
 
 from django import template
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from localities.links import locality_page_url
@@ -59,8 +62,14 @@ def _item_row(row) -> tuple:
     return (row.url, item.pk, item.number, item.title, completed, item.pk, status)
 
 
+MONEY_CELL = '<td class="nhsuk-table__cell nhsuk-table__cell--numeric">{}</td>'
+MONEY_CELLS = "\n".join(["  " + MONEY_CELL] * 5)
+# The grand total's cells ({% money_cells %}), as the include that wrote them laid them out.
+TOTAL_CELLS = "\n" + "\n".join([MONEY_CELL] * 5) + "\n"
+
 # The LTS, Improved Access and both rows of a locality (or a CCG's total) on the money page (funding/money.html): drawn
-# here rather than by an include, which cost the page a template's work for each of its 30 or so localities.
+# here rather than by an include, which cost the page a template's work for each of its 30 or so localities. Each
+# row's five money cells (MONEY_CELLS) are put in once, here, so that a locality's rows take one format().
 MONEY_ROWS = """
 <tr class="nhsuk-table__row">
   <th class="nhsuk-table__header" scope="rowgroup" rowspan="3">{}</th>
@@ -79,15 +88,20 @@ MONEY_ROWS = """
 Not added up: the schemes count patients differently</span></td>
 {}
 </tr>
-"""
-MONEY_CELL = '  <td class="nhsuk-table__cell nhsuk-table__cell--numeric">{}</td>'
+""".replace("\n{}\n</tr>", "\n" + MONEY_CELLS + "\n</tr>")
 
 
-def _money_cells(figures) -> str:
-    """Envelope, paid, committed, proposed and remaining (funding.dashboards.Money), one cell each (money() writes
-    nothing that needs escaping: a sign, digits, commas and a point)."""
-    amounts = [figures.envelope, figures.paid, figures.committed, figures.proposed, figures.remaining]
-    return "\n".join(MONEY_CELL.format(money(amount)) for amount in amounts)
+def _figures(money_of) -> list[str]:
+    """Envelope, paid, committed, proposed and remaining (funding.dashboards.Money), each in the money format (money()
+    writes nothing that needs escaping: a sign, digits, commas and a point)."""
+    amounts = [money_of.envelope, money_of.paid, money_of.committed, money_of.proposed, money_of.remaining]
+    return [money(amount) for amount in amounts]
+
+
+@register.simple_tag
+def money_cells(figures):
+    """The five money cells of a row of the money page's grand total (funding.dashboards.Money)."""
+    return mark_safe(TOTAL_CELLS.format(*_figures(figures)))  # noqa: S308 - money()'s figures only
 
 
 @register.simple_tag(takes_context=True)
@@ -107,6 +121,24 @@ def money_rows(context, lts, total: bool = False):
     else:
         heading = escape(lts.name)
     ia = lts.ia or Money(lts.name)
-    cells = [_money_cells(lts), _money_cells(ia), _money_cells(lts.both)]
-    rows = MONEY_ROWS.format(heading, patients(lts.population), cells[0], patients(ia.population), cells[1], cells[2])
+    rows = MONEY_ROWS.format(
+        heading,
+        patients(lts.population),
+        *_figures(lts),
+        patients(ia.population),
+        *_figures(ia),
+        *_figures(lts.both),
+    )
     return mark_safe(rows)  # noqa: S308 - the names escaped above; the figures are money() and patients()'s
+
+
+# A locality's rows in their <tbody>, as funding/money.html's loop over the localities wrote them.
+ROW_GROUP = '\n  <tbody class="nhsuk-table__body">\n    {}\n  </tbody>\n  '
+
+
+@register.simple_tag(takes_context=True)
+def money_row_groups(context, rows):
+    """Each locality's three rows (money_rows) in its own <tbody>: the loop is here because in the template it cost
+    about a quarter as much again as the rows themselves, for a CCG's 30 or so localities."""
+    groups = "".join(ROW_GROUP.format(money_rows(context, row)) for row in rows)
+    return mark_safe(groups)  # noqa: S308 - money_rows() escapes the names; the rest is markup

@@ -89,6 +89,24 @@ def test_it_computes_every_locality_in_one_query(bristol, make_member_practice, 
     assert sorted(rows.values()) == [(0, 0), (1, 1_000), (2, 2_000), (3, 3_000), (4, 4_000)]
 
 
+def test_without_the_count_it_gives_the_same_populations(bristol, make_member_practice):
+    """The money page asks for the two populations only: the same figures, a locality without members included."""
+    for n in range(3):
+        locality = LocalityFactory(commissioner=bristol)
+        for _ in range(n):
+            make_member_practice(locality, patients=1_000, weighted=Decimal("1000.5"))
+        make_member_practice(locality, patients=50, valid_from=datetime.date(2018, 2, 1))  # not a member yet
+
+    def figures(localities):
+        return sorted((loc.pk, loc.population, loc.weighted_population) for loc in localities)
+
+    counted = with_population(Locality.objects.all(), JAN_2018)
+    uncounted = with_population(Locality.objects.all(), JAN_2018, practice_count=False)
+    assert figures(uncounted) == figures(counted)
+    assert [row[1:] for row in figures(uncounted)] == [(0, 0), (1_000, Decimal("1000.5")), (2_000, Decimal("2001"))]
+    assert not hasattr(uncounted[0], "practice_count")
+
+
 def test_it_refuses_overlapping_memberships(locality, make_member_practice, bristol):
     practice = make_member_practice(locality)
     clash = MembershipFactory.build(

@@ -108,3 +108,30 @@ def test_the_charts_render_as_accessible_svg_without_inline_style_or_script(temp
     rects = re.findall(r'<rect class="portal-svg__series--(\w+)"[^>]*><title>([^<]+)</title>', svg)
     assert len(rects) == 2 and all("£" in title for _, title in rects)
     assert 'class="portal-svg-legend"' in svg
+
+
+@pytest.mark.parametrize("template", ["includes/chart_bars.html", "includes/chart_columns.html"])
+def test_every_tick_has_its_grid_line_and_label(template):
+    """The ticks are drawn by the chart's grid: one grid line and one label a tick, at the tick's place."""
+    if "bars" in template:
+        chart = bar_chart("c", "t", [("South Bristol", [Decimal(1_234_567), Decimal(7)])], STAGES)
+    else:
+        chart = column_chart("c", "t", [(datetime.date(2018, 4, 1), [Decimal(1_234_567), Decimal(7)])], SCHEMES)
+    svg = render_to_string(template, {"chart": chart})
+    assert svg.count('class="portal-svg__grid"') == len(chart.ticks) > 2
+    for tick in chart.ticks:
+        assert f'"{tick.at}"' in svg and f">{tick.label}</text>" in svg
+
+
+def test_a_column_chart_draws_each_month_with_its_year_under_the_first_and_each_january():
+    months = [
+        (datetime.date(2018, 11, 1), [Decimal(5), Decimal(0)]),
+        (datetime.date(2018, 12, 1), [Decimal(0), Decimal(0)]),
+        (datetime.date(2019, 1, 1), [Decimal(2), Decimal("3.50")]),
+    ]
+    chart = column_chart("paid-chart", "Paid", months, SCHEMES)
+    svg = render_to_string("includes/chart_columns.html", {"chart": chart})
+    assert len(re.findall(r"<rect ", svg)) == 3  # a month's nothing draws nothing
+    assert re.findall(r'text-anchor="middle">(\w+)</text>', svg) == ["Nov", "2018", "Dec", "Jan", "2019"]
+    assert f'<polyline class="portal-svg__line" points="{chart.line_points}"/>' in svg
+    assert svg.count('<circle class="portal-svg__point"') == 3 and "Paid to date, end of January 2019: £10.50" in svg

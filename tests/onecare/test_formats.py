@@ -29,7 +29,14 @@ def test_money_is_shown_with_the_pound_sign_separators_and_pence(value, shown):
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(Decimal("163506.000"), "163,506"), (Decimal("163505.5"), "163,506"), (42, "42"), (None, "–")],
+    [
+        (Decimal("163506.000"), "163,506"),
+        (Decimal("163505.5"), "163,506"),
+        (42, "42"),
+        (163506, "163,506"),
+        (-1234, "-1,234"),
+        (None, "–"),
+    ],
 )
 def test_patients_are_whole_numbers_with_separators(value, shown):
     assert patients(value) == shown
