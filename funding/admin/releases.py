@@ -58,13 +58,14 @@ class TrancheAdmin(ProposeChanges, AuditedAdmin):
     filter_horizontal = ["gate_items", "after"]
 
 
-def localities_of_releases(request, model_admin) -> list[Locality]:
-    """The localities of the releases the user may see, each with its CCG, in the order of Django's filter (the
-    locality admin's, else the model's): one query a request, read by the filters of both and by the rows. Each reads
-    only the fields its name shows (Locality.__str__, Commissioner.__str__) and the code (the rows' references)."""
+def localities_of_releases(request, model_admin, releases=None) -> list[Locality]:
+    """The localities of the releases the user may see (`releases`: the admin's queryset for the user, which the
+    changelist has already), each with its CCG, in the order of Django's filter (the locality admin's, else the
+    model's): one query a request, read by the filters of both and by the rows. Each reads only the fields its name
+    shows (Locality.__str__, Commissioner.__str__) and the code (the rows' references)."""
     found = getattr(request, "_localities_of_releases", None)
     if found is None:
-        releases = model_admin.get_queryset(request).values("locality_id")
+        releases = (model_admin.get_queryset(request) if releases is None else releases).values("locality_id")
         localities = (
             Locality._default_manager.filter(pk__in=releases)
             .select_related("commissioner")
@@ -141,6 +142,10 @@ class ReleaseChangeList(ChangeList):
 
     def apply_select_related(self, qs):
         return qs  # the rows' localities and tranches: with_relations
+
+    def get_filters(self, request):
+        localities_of_releases(request, self.model_admin, self.root_queryset)  # read by two filters and the rows
+        return super().get_filters(request)
 
     def get_results(self, request):
         self.totals = totals(self.queryset)
