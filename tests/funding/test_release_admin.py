@@ -175,6 +175,33 @@ def test_its_actions_bar_is_djangos_own(client, people, releases, who):
     assert djangos in response.content.decode()
 
 
+@pytest.mark.parametrize("query", [{}, {"state__exact": "proposed", "_facets": "True", "o": "2"}])
+def test_its_filters_read_as_djangos_own_template_writes_them(client, people, releases, query):
+    # The portal's admin/filter.html writes the choices with a tag (onecare.accounts.templatetags.admin_filters): each
+    # filter must read as Django's own template writes it, names that need escaping and encoding included.
+    from pathlib import Path
+
+    import django.contrib.admin
+    from django.contrib.admin.templatetags.admin_list import admin_list_filter
+    from django.template import engines
+
+    Locality.objects.filter(pk=people.south_bristol.pk).update(name='Bristol Sud <é & "co">')
+    djangos = engines["django"].from_string(
+        (Path(django.contrib.admin.__file__).parent / "templates" / "admin" / "filter.html").read_text()
+    )
+    client.force_login(people.bnssg_commissioner)
+
+    response = client.get(CHANGELIST, query)
+
+    cl, page = response.context["cl"], response.content.decode()
+    assert len(cl.filter_specs) == 7
+    for spec in cl.filter_specs:
+        theirs = djangos.render({"title": spec.title, "choices": list(spec.choices(cl)), "spec": spec})
+        assert spec.template == "admin/filter.html" and admin_list_filter(cl, spec) == theirs
+        assert theirs in page
+    assert "Bristol Sud &lt;é &amp; &quot;co&quot;&gt;" in page
+
+
 def test_the_rows_read_a_column_across_relations_as_django_does(client, people, releases, monkeypatch):
     # funding/templatetags/admin_rows.py writes the changelist's rows; a list_display entry spanning relations
     # ("locality__name", which Django 5.1+ reads) is shown as Django's own items_for_result shows it. (lookup_field
