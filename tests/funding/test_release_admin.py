@@ -202,6 +202,23 @@ def test_its_filters_read_as_djangos_own_template_writes_them(client, people, re
     assert "Bristol Sud &lt;é &amp; &quot;co&quot;&gt;" in page
 
 
+@pytest.mark.parametrize("query", [{}, {"o": "2.-5", "kind__exact": "release"}])
+def test_its_table_is_djangos_own(client, people, releases, query):
+    # The rows' tag (funding/templatetags/admin_rows.py) writes the rows and their cells itself, into its own copy of
+    # the table's template: the table must stay what Django's own {% result_list cl %} writes, escaping included.
+    from django.contrib.admin.templatetags.admin_list import result_list
+    from django.template.loader import render_to_string
+
+    Locality.objects.filter(pk=people.south_bristol.pk).update(name='Bristol Sud <é & "co">')
+    client.force_login(people.bnssg_commissioner)
+
+    response = client.get(CHANGELIST, query)
+
+    djangos = render_to_string("admin/change_list_results.html", result_list(response.context["cl"]))
+    assert djangos.count("<tr>") == 3 and "Bristol Sud &lt;é &amp; &quot;co&quot;&gt;" in djangos
+    assert djangos in response.content.decode()
+
+
 def test_the_rows_read_a_column_across_relations_as_django_does(client, people, releases, monkeypatch):
     # funding/templatetags/admin_rows.py writes the changelist's rows; a list_display entry spanning relations
     # ("locality__name", which Django 5.1+ reads) is shown as Django's own items_for_result shows it. (lookup_field
