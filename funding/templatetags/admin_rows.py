@@ -12,6 +12,7 @@ to Django's own code.
 """
 
 import datetime
+import html
 
 from django import template
 from django.contrib.admin import ModelAdmin
@@ -42,15 +43,17 @@ class Checkbox:
     """Django's row checkbox (ModelAdmin.action_checkbox) written out as the same HTML, its label translated once a
     list: rendering a form widget's templates for each row was about a quarter of the page's work, and translating
     the label again for each row a fifth of what was left. Escaped as Django's format_html would: the translated text
-    as it is, the row's name and the primary key escaped (the field's name is Django's constant)."""
+    as it is, the row's name and the primary key escaped (the field's name is Django's constant). Here and in the
+    cells, a str is escaped as Django's escape() escapes it (html.escape), without the wrappers that look for lazy
+    strings among its arguments: a few microseconds a cell."""
 
     def __init__(self):
         self.label = gettext("Select this object for an action - {}")
 
     def __call__(self, obj):
-        label = self.label.format(escape(str(obj)))
+        label = self.label.format(html.escape(str(obj)))
         return mark_safe(  # noqa: S308
-            f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{escape(obj.pk)}" '
+            f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{html.escape(str(obj.pk))}" '
             f'class="action-select" aria-label="{label}">'
         )
 
@@ -109,7 +112,7 @@ class Column:
             value = ""
         if self.f is None:
             if type(value) in (str, SafeString) and value and not self.boolean:  # display_for_value: str(value)
-                return conditional_escape(value), self.classes
+                return (value if type(value) is SafeString else html.escape(value)), self.classes
             classes = self.classes
             if isinstance(value, (datetime.date, datetime.time)):
                 classes = f"{classes} nowrap"
