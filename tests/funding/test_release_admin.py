@@ -280,6 +280,23 @@ def test_its_locality_and_ccg_filters_offer_djangos_choices(client, people, rele
     assert ("locality__commissioner" in shown) == (who == "bnssg_commissioner")
 
 
+def test_its_tranche_filter_offers_djangos_choices(client, people, releases):
+    # The tranche filter reads the query that also gives the rows their tranches (funding.admin.releases.all_tranches):
+    # it offers what Django's RelatedFieldListFilter offers, every tranche (those without releases too), in its order.
+    from django.contrib import admin
+
+    from funding.admin.releases import AllTranches
+
+    client.force_login(people.commissioner)
+    response = client.get(CHANGELIST)
+
+    args = (Release._meta.get_field("tranche"), response.wsgi_request, {}, Release, response.context["cl"].model_admin)
+    djangos = admin.RelatedFieldListFilter(*args, field_path="tranche")
+    assert ("tranche", AllTranches) in ReleaseAdmin.list_filter
+    assert len(djangos.lookup_choices) > len({release.tranche_id for release in releases})
+    assert AllTranches(*args, field_path="tranche").lookup_choices == djangos.lookup_choices
+
+
 def test_it_lists_a_ccgs_releases_in_few_queries(client, people, releases, django_assert_num_queries):
     client.force_login(people.commissioner)
     client.get(CHANGELIST)
