@@ -141,14 +141,82 @@ def test_it_lets_finance_authorise_in_bulk(client, people, releases):
     assert Release.objects.filter(state=ReleaseState.AUTHORISED, authorised_by=people.finance).count() == 2
 
 
-def test_each_rows_checkbox_is_djangos_own(releases):
+def test_each_rows_checkbox_is_djangos_own(client, people, releases):
     from django.contrib import admin
 
+    # Written out by the rows' tag (it is cheaper than the widget's templates), each checkbox must stay what Django's
+    # widget renders, the row's name escaped: the bulk actions read it.
+    Locality.objects.filter(pk=people.south_bristol.pk).update(name='South Bristol <O\'Neill & "Sons">')
     release_admin = admin.site._registry[Release]
+    client.force_login(people.bnssg_commissioner)
+
+    page = client.get(CHANGELIST).content.decode()
+
     assert releases
-    for release in Release.objects.all():
-        # Written out by hand (it is cheaper), it must stay what Django's widget renders: the bulk actions read it.
-        assert release_admin.action_checkbox(release) == admin.ModelAdmin.action_checkbox(release_admin, release)
+    for release in Release.objects.select_related("locality", "tranche"):
+        djangos = admin.ModelAdmin.action_checkbox(release_admin, release)
+        assert admin_rows.Checkbox()(release) == djangos
+        assert f'<td class="action-checkbox">{djangos}</td>' in page
+    assert "&lt;O&#x27;Neill &amp; &quot;Sons&quot;&gt;" in page
+
+
+@pytest.mark.parametrize("who", ["bnssg_commissioner", "finance"])
+def test_its_actions_bar_is_djangos_own(client, people, releases, who):
+    # templates/admin/funding/release/actions.html writes the action form's widgets out by hand (it is cheaper): the
+    # bar must stay what Django's own template renders from the same context, whatever actions the person has.
+    from django.template.loader import render_to_string
+
+    client.force_login(getattr(people, who))
+    response = client.get(CHANGELIST)
+
+    context = response.context.flatten() if hasattr(response.context, "flatten") else response.context[0].flatten()
+    djangos = render_to_string("admin/actions.html", {**context, "action_index": 0})
+    assert '<option value="approve_selected">' in djangos or who == "finance"
+    assert djangos in response.content.decode()
+
+
+@pytest.mark.parametrize("query", [{}, {"state__exact": "proposed", "_facets": "True", "o": "2"}])
+def test_its_filters_read_as_djangos_own_template_writes_them(client, people, releases, query):
+    # The portal's admin/filter.html writes the choices with a tag (onecare.accounts.templatetags.admin_filters): each
+    # filter must read as Django's own template writes it, names that need escaping and encoding included.
+    from pathlib import Path
+
+    import django.contrib.admin
+    from django.contrib.admin.templatetags.admin_list import admin_list_filter
+    from django.template import engines
+
+    Locality.objects.filter(pk=people.south_bristol.pk).update(name='Bristol Sud <é & "co">')
+    djangos = engines["django"].from_string(
+        (Path(django.contrib.admin.__file__).parent / "templates" / "admin" / "filter.html").read_text()
+    )
+    client.force_login(people.bnssg_commissioner)
+
+    response = client.get(CHANGELIST, query)
+
+    cl, page = response.context["cl"], response.content.decode()
+    assert len(cl.filter_specs) == 7
+    for spec in cl.filter_specs:
+        theirs = djangos.render({"title": spec.title, "choices": list(spec.choices(cl)), "spec": spec})
+        assert spec.template == "admin/filter.html" and admin_list_filter(cl, spec) == theirs
+        assert theirs in page
+    assert "Bristol Sud &lt;é &amp; &quot;co&quot;&gt;" in page
+
+
+@pytest.mark.parametrize("query", [{}, {"o": "2.-5", "kind__exact": "release"}])
+def test_its_table_is_djangos_own(client, people, releases, query):
+    # The rows' tag (funding/templatetags/admin_rows.py) writes the rows and their cells itself, into its own copy of
+    # the table's template: the table must stay what Django's own {% result_list cl %} writes, escaping included.
+    from django.contrib.admin.templatetags.admin_list import result_list
+    from django.template.loader import render_to_string
+
+    Locality.objects.filter(pk=people.south_bristol.pk).update(name='Bristol Sud <é & "co">')
+    client.force_login(people.bnssg_commissioner)
+
+    response = client.get(CHANGELIST, query)
+
+    djangos = render_to_string("admin/change_list_results.html", result_list(response.context["cl"]))
+    assert djangos.count("<tr>") == 3 and "Bristol Sud &lt;é &amp; &quot;co&quot;&gt;" in djangos
+    assert djangos in response.content.decode()
 
 
 def test_the_rows_read_a_column_across_relations_as_django_does(client, people, releases, monkeypatch):
@@ -210,6 +278,23 @@ def test_its_locality_and_ccg_filters_offer_djangos_choices(client, people, rele
         assert ours(*args, field_path=path).lookup_choices == djangos.lookup_choices
         assert (path in shown) == djangos.has_output()
     assert ("locality__commissioner" in shown) == (who == "bnssg_commissioner")
+
+
+def test_its_tranche_filter_offers_djangos_choices(client, people, releases):
+    # The tranche filter reads the query that also gives the rows their tranches (funding.admin.releases.all_tranches):
+    # it offers what Django's RelatedFieldListFilter offers, every tranche (those without releases too), in its order.
+    from django.contrib import admin
+
+    from funding.admin.releases import AllTranches
+
+    client.force_login(people.commissioner)
+    response = client.get(CHANGELIST)
+
+    args = (Release._meta.get_field("tranche"), response.wsgi_request, {}, Release, response.context["cl"].model_admin)
+    djangos = admin.RelatedFieldListFilter(*args, field_path="tranche")
+    assert ("tranche", AllTranches) in ReleaseAdmin.list_filter
+    assert len(djangos.lookup_choices) > len({release.tranche_id for release in releases})
+    assert AllTranches(*args, field_path="tranche").lookup_choices == djangos.lookup_choices
 
 
 def test_it_lists_a_ccgs_releases_in_few_queries(client, people, releases, django_assert_num_queries):
