@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -232,11 +233,12 @@ def test_the_pages_run_a_fixed_number_of_queries(
         (people.lead, advice_url(scene, people.south_bristol), 13),
         (people.finance, advice_url(scene, people.south_bristol, "funding:remittance-pdf"), 13),
         (people.finance, reverse("funding:remittances"), 10),
-        (people.manager, reverse("localities:detail", args=["sbris"]), 39),
+        (people.manager, reverse("localities:detail", args=["sbris"]), 16),
     ]:
         client.force_login(user)
         client.get(url)
-        with django_assert_max_num_queries(most):
+        # Rendered afresh: with the page cache on, the second visit to the locality page would be two queries.
+        with override_settings(PORTAL_PAGE_CACHE=False), django_assert_max_num_queries(most):
             assert client.get(url).status_code == 200
 
     # The 32 practices' shares run over pages (the heading band and the table header repeat): they still add up.
