@@ -76,19 +76,19 @@ WRITER_PASSWORD = secrets.token_urlsafe(16)
 CSRF_COOKIE = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
 # What the profile shows (cProfile of each page through the WSGI handler on the England data set).
 NOTE = """
-Where a target is missed: what limits the ratio is being signed in. In one process on the England data a
-page from the page cache costs about 1.6 ms of the server's CPU and the signed-in trivial view 1.4 ms,
-against 0.34 ms for the trivial view without a session: reading the session (Redis) and the user with the
-data version (one query), the health check of the kept database connection, and the middleware that a
-signed-in request passes through. Served by gunicorn to one user the trivial view takes about 0.8 ms and a
-page from the cache 2.4 to 2.9 ms (the 20 to 100 KB written count too), so a page that cost nothing beyond
-being signed in would still stay under 40% of the trivial view; the "ratio to it" column shows the pages
-against the signed-in trivial view. Each evidence save of the mix moves every key (the sign-ins do not),
-after which each of the sync workers, each with its own cache, renders the page afresh once, and while
-the save is being written no page is kept. On a shared 2-CPU machine the ratios also move with the other
-load (the turns even that out only in part), and the times for one user more so.
+Where a target is missed: what limits the ratio is being signed in. In one process on the England data a page
+from the page cache costs about 1.6 ms of the server's CPU and the signed-in trivial view 1.4 ms, against 0.34
+ms for the trivial view without a session: reading the session (Redis) and the user with the data version (one
+query), the health check of the kept database connection, and the middleware that a signed-in request passes
+through. Served by gunicorn to one user the trivial view takes about 0.8 ms and a page from the cache 2.4 to
+2.9 ms (the 20 to 100 KB written count too), so a page that cost nothing beyond being signed in would still
+stay under 40% of the trivial view (the signed-in trivial view itself runs at about 0.35 of it); the "ratio to
+it" column shows the pages against the signed-in trivial view. Each evidence save of the mix moves every key
+(the sign-ins do not), after which each of the sync workers, each with its own cache, renders the page afresh
+once, and while the save is being written no page is kept. On a shared 2-CPU machine the ratios also move with
+the other load (the turns even that out only in part), and the times for one user more so.
 Rendered afresh a page's cost is mostly template rendering (the NHS.UK page templates, the admin's own)
-and its 6 to 15 queries, with the session, the user, the user's groups and permissions.
+and its 6 to 14 queries, with the session, the user, the user's groups and (on the admin's pages) permissions.
 """
 LUA = """
 done = function(summary, latency, requests)
