@@ -51,7 +51,6 @@ class Bar:
     label: str
     label_y: float
     segments: list[Segment]
-    total_label: str
 
 
 LABEL_CHARACTERS = 28
@@ -124,7 +123,6 @@ class Column:
     year: str  # under the month's name on the first column and each January, else ""
     x_centre: float
     segments: list[Segment]
-    total_label: str
 
 
 @dataclass(frozen=True)
@@ -260,7 +258,7 @@ def bar_chart(
                 Segment(round(x, 1), y, round(width, 1), BAR_HEIGHT, kind.key, f"{label}, {kind.name}: {figure}")
             )
             x += width
-        bars.append(Bar(label, y + BAR_HEIGHT / 2, segments, money(totals[position])))
+        bars.append(Bar(label, y + BAR_HEIGHT / 2, segments))
         named = ", ".join(f"{kind.name} {figure}" for kind, figure in zip(series, figures, strict=True) if figure)
         described.append(f"{label}: {named or 'nothing'}.")
     axis_y = BAR_TOP + len(rows) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP / 2
@@ -341,7 +339,7 @@ def column_chart(
             )
         centre = round(x + bar / 2, 1)
         year = f"{month:%Y}" if position == 0 or month.month == 1 else ""
-        columns.append(Column(f"{month:%b}", year, centre, segments, money(sum(values, ZERO))))
+        columns.append(Column(f"{month:%b}", year, centre, segments))
         line.append(
             Point(
                 centre,
