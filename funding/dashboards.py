@@ -15,12 +15,14 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, Max, OuterRef, QuerySet, Sum
+from django.db.models import Exists, JSONField, Max, OuterRef, QuerySet, Subquery, Sum
 
 from localities.models import Locality
 from localities.population import with_population
+from onecare.aggregates import JSONList
 from onecare.charts import BarChart, ColumnChart, Series, bar_chart, column_chart, months_between
 
+from .checklist import PhaseRows
 from .models import (
     DEAD_STATES,
     SEPARATE_SCHEMES,
@@ -283,6 +285,25 @@ def money_dashboard(localities: QuerySet[Locality], today: datetime.date, ia_rat
     }
 
 
+def gate_item_ids() -> Subquery:
+    """The tranche's (OuterRef("pk")) gate items' ids, as one list (None without any)."""
+    gates = Tranche.gate_items.through.objects.filter(tranche=OuterRef("pk")).order_by().values("tranche")
+    return Subquery(gates.annotate(ids=JSONList("checklistitem_id")).values("ids"), output_field=JSONField())
+
+
+def missing_gate_items(locality: Locality, tranche: Tranche, checklist: list[PhaseRows] | None) -> list[ChecklistItem]:
+    """The tranche's gate items without accepted evidence from the locality, in the items' order: taken from the
+    locality's checklist when the page has read it and every gate item is on it (the tranche annotated with
+    gate_item_ids()), else read in one query."""
+    if checklist is not None:
+        gate = set(tranche.gate_ids or ())
+        rows = [row for phase in checklist for row in phase.rows if row.item.pk in gate]
+        if len(rows) == len(gate):
+            return [row.item for row in rows if row.status != EvidenceStatus.ACCEPTED]
+    accepted = Evidence.objects.filter(locality=locality, item=OuterRef("pk"), status=EvidenceStatus.ACCEPTED)
+    return list(ChecklistItem.objects.filter(tranches=tranche).exclude(Exists(accepted)))
+
+
 @dataclass
 class TrancheRow:
     tranche: Tranche
@@ -294,10 +315,13 @@ class TrancheRow:
         return RELEASES.tag_class(self.release.state) if self.release else "nhsuk-tag--grey"
 
 
-def locality_money(locality: Locality, day: datetime.date) -> dict:
-    """Each tranche with the locality's live release of it, and what is still missing to open the next one (2 or 3
-    queries)."""
-    tranches = list(lts_tranches().only("code", "rate", "opens_on_joining"))
+def locality_money(locality: Locality, day: datetime.date, checklist: list[PhaseRows] | None = None) -> dict:
+    """Each tranche with the locality's live release of it, and what is still missing to open the next one (2
+    queries; 3 without the locality's `checklist`, funding.checklist.locality_checklist, when a tranche is to come)."""
+    tranches = lts_tranches().only("code", "rate", "opens_on_joining")
+    if checklist is not None:
+        tranches = tranches.annotate(gate_ids=gate_item_ids())
+    tranches = list(tranches)
     # The locality's live LTS money, releases and adjustments, in one query (a handful of rows; no ordering needed),
     # with only the columns the page reads (not the rule's record).
     live = list(
@@ -312,10 +336,8 @@ def locality_money(locality: Locality, day: datetime.date) -> dict:
     rows = [TrancheRow(tranche, releases.get(tranche.pk)) for tranche in tranches]
     next_row = next((row for row in rows if row.release is None), None)
     if next_row:
-        # The next tranche's gate items without accepted evidence, in the items' order, in one query (none when
-        # every tranche is released): the page says what unlocks that tranche alone.
-        accepted = Evidence.objects.filter(locality=locality, item=OuterRef("pk"), status=EvidenceStatus.ACCEPTED)
-        next_row.missing = list(ChecklistItem.objects.filter(tranches=next_row.tranche).exclude(Exists(accepted)))
+        # The page says what unlocks the next tranche alone.
+        next_row.missing = missing_gate_items(locality, next_row.tranche, checklist)
     # Paid includes adjustments (top-ups and claw-backs) already paid.
     paid = sum((r.amount for r in live if r.state == ReleaseState.PAID), ZERO)
     on_the_way = sum((r.amount for r in releases.values() if r.state in COMMITTED), ZERO)

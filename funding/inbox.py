@@ -36,7 +36,9 @@ def waiting_states(user) -> set[ReleaseState]:
 
 def awaiting_count(user) -> int:
     """How many releases wait for the person's step in the localities they see: one query (the header shows it on
-    every page). It counts those they may not act on too (the inbox says why): it is what waits for their role."""
+    every page), with the person's lineage (User.commissioner_lineage: read once a request, by the page's own scoped
+    queries before the header). It counts those they may not act on too (the inbox says why): it is what waits for
+    their role."""
     states = waiting_states(user)
     if not states:
         return 0
@@ -44,7 +46,7 @@ def awaiting_count(user) -> int:
     if not sees_everything(user):
         if not user.commissioner_id:
             return 0
-        releases = releases.filter(locality__commissioner_id__in=Commissioner.lineage_query(user.commissioner_id))
+        releases = releases.filter(locality__commissioner_id__in=user.commissioner_lineage())
     return releases.count()
 
 

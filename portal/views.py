@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from funding.checklist import locality_checklist
 from improved_access.permissions import can_view_ia
 from localities.governance import can_record_governance
 from localities.models import LocalityMembership, Representative, SubLocality
@@ -52,6 +53,8 @@ def locality_page(request: HttpRequest, code: str) -> HttpResponse:
             "representatives": representatives,
             "sub_localities": sub_localities_with_members(locality, members),
             "members": members,
+            # Read once for the checklist and for what unlocks the next tranche ({% locality_money %}).
+            "checklist": locality_checklist(locality, today()),
             "opted_out": [m for m in members if m.opted_out_on and m.opted_out_on <= at],
             "population": population,
             "weighted_population": weighted,

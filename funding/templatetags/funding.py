@@ -1,4 +1,6 @@
-"""{% locality_checklist locality %} and {% locality_money locality %}: for any page that shows a locality; and
+"""{% locality_checklist locality %} and {% locality_money locality %}: for any page that shows a locality (a page
+that shows both reads the checklist once: {% locality_checklist locality phases=checklist %} and
+{% locality_money locality checklist=checklist %}, with funding.checklist.locality_checklist's result); and
 {% money_rows money %}: a locality's or a CCG's rows of the money page ({% money_row_groups rows %}: each locality's
 in its own <tbody>; {% money_cells money %}: a grand total row's five money cells)."""
 
@@ -19,16 +21,19 @@ register = template.Library()
 
 
 @register.inclusion_tag("funding/_checklist.html")
-def locality_checklist(locality, day=None):
-    return {"locality": locality, "phases": build(locality, day or today()), "today": day or today()}
+def locality_checklist(locality, day=None, phases=None):
+    """The locality's checklist; its `phases` (funding.checklist.locality_checklist) where the page has read them."""
+    day = day or today()
+    return {"locality": locality, "phases": build(locality, day) if phases is None else phases, "today": day}
 
 
 @register.inclusion_tag("funding/_money.html")
-def locality_money(locality, day=None):
-    """The locality's LTS money: each tranche's release and state, and what unlocks the next tranche."""
+def locality_money(locality, day=None, checklist=None):
+    """The locality's LTS money: each tranche's release and state, and what unlocks the next tranche (taken from the
+    locality's `checklist` where the page has read it)."""
     from ..dashboards import locality_money as build_money
 
-    return build_money(locality, day or today())
+    return build_money(locality, day or today(), checklist)
 
 
 # A checklist item's row of the task list (funding/_checklist.html), with the whitespace the template's loop gave it:

@@ -188,7 +188,9 @@ def test_the_count_is_the_inbox_and_one_query(client, people, releases, who, dja
     user = getattr(people, who)
     client.force_login(user)
     listed_there = len(client.get(INBOX).context["rows"])
-    user.roles  # noqa: B018 (the groups: read once per request for the whole header)
+    # Read once per request for the whole page: the groups, and the lineage (every scoped query asks for it).
+    user.roles  # noqa: B018
+    user.commissioner_lineage()
 
     with django_assert_num_queries(1):
         assert awaiting_count(user) == listed_there
@@ -198,6 +200,7 @@ def test_the_navigation_adds_one_query_for_the_count(people, releases, django_as
     request = RequestFactory().get("/")
     request.user = people.bnssg_commissioner
     request.user.roles  # noqa: B018
+    request.user.commissioner_lineage()  # read by the page's own scoped queries
 
     with django_assert_num_queries(1):
         links = dict(navigation(request)["nav_links"])

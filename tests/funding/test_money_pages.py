@@ -55,6 +55,32 @@ def test_it_shows_a_locality_its_money_and_what_unlocks_the_next_tranche(lts_rul
     assert "What unlocks T2a" in html and "accepted evidence for\n    2.1." in html  # 2.1 alone (funding/MONEY.md)
 
 
+@pytest.mark.parametrize("accepted", [(), ("1.1",), ("1.1", "1.2"), ("1.1", "1.2", "2.1")])
+def test_what_unlocks_the_next_tranche_is_the_same_from_the_checklist_the_page_read(
+    lts_rules, people, releases, accepted, django_assert_num_queries
+):
+    """The locality page passes the checklist it read: the gate items missing evidence come from it, in the same
+    order, one query fewer; a gate item the checklist does not show (its scheme switched off) is read as before."""
+    from funding.checklist import locality_checklist
+    from funding.dashboards import locality_money
+
+    day = datetime.date(2018, 6, 1)
+    accept(people.south_bristol, *(lts_rules.items[number] for number in accepted))
+    checklist = locality_checklist(people.south_bristol, day)
+    with django_assert_num_queries(3):
+        read = locality_money(people.south_bristol, day)
+    with django_assert_num_queries(2):
+        taken = locality_money(people.south_bristol, day, checklist)
+    assert read["next"].tranche == taken["next"].tranche
+    assert [item.number for item in taken["next"].missing] == [item.number for item in read["next"].missing]
+    assert (read["paid"], read["on_the_way"]) == (taken["paid"], taken["on_the_way"])
+
+    hidden = [phase for phase in checklist if not any(row.item.number == "2.1" for row in phase.rows)]
+    with django_assert_num_queries(3):
+        partial = locality_money(people.south_bristol, day, hidden)
+    assert [item.number for item in partial["next"].missing] == [item.number for item in read["next"].missing]
+
+
 def test_it_renders_the_money_tag_in_few_queries(lts_rules, people, releases, django_assert_max_num_queries):
     template = Template("{% load funding %}{% locality_money locality %}")
 
