@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, JSONField, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Exists, F, JSONField, Max, OuterRef, QuerySet, Subquery, Sum
 
 from localities.models import Locality
 from localities.population import with_population
@@ -315,22 +315,43 @@ class TrancheRow:
         return RELEASES.tag_class(self.release.state) if self.release else "nhsuk-tag--grey"
 
 
-def locality_money(locality: Locality, day: datetime.date, checklist: list[PhaseRows] | None = None) -> dict:
-    """Each tranche with the locality's live release of it, and what is still missing to open the next one (2
-    queries; 3 without the locality's `checklist`, funding.checklist.locality_checklist, when a tranche is to come)."""
+def locality_releases(locality: Locality) -> list[Release]:
+    """The locality's live releases and adjustments of every scheme, each with its scheme's code, reading only the
+    columns its page shows: one query for the page's money section (locality_money) and its payments
+    (funding.remittances.remittances_for_user)."""
+    live = Release.objects.filter(locality=locality).exclude(state__in=DEAD_STATES).order_by()
+    return list(
+        live.only("tranche", "kind", "amount", "state", "payment_run", "paid_on").annotate(
+            scheme_code=F("tranche__scheme__code")
+        )
+    )
+
+
+def locality_money(
+    locality: Locality,
+    day: datetime.date,
+    checklist: list[PhaseRows] | None = None,
+    releases: list[Release] | None = None,
+) -> dict:
+    """Each tranche with the locality's live release of it, and what is still missing to open the next one (3
+    queries; one fewer with the locality's `checklist`, funding.checklist.locality_checklist, and one fewer with its
+    `releases`, locality_releases, where the page has read them)."""
     tranches = lts_tranches().only("code", "rate", "opens_on_joining")
     if checklist is not None:
         tranches = tranches.annotate(gate_ids=gate_item_ids())
     tranches = list(tranches)
-    # The locality's live LTS money, releases and adjustments, in one query (a handful of rows; no ordering needed),
-    # with only the columns the page reads (not the rule's record).
-    live = list(
-        lts_releases()
-        .filter(locality=locality)
-        .exclude(state__in=DEAD_STATES)
-        .order_by()
-        .only("tranche", "kind", "amount", "state")
-    )
+    if releases is not None:
+        live = [release for release in releases if release.scheme_code not in SEPARATE_SCHEMES]
+    else:
+        # The locality's live LTS money, releases and adjustments, in one query (a handful of rows; no ordering
+        # needed), with only the columns the page reads (not the rule's record).
+        live = list(
+            lts_releases()
+            .filter(locality=locality)
+            .exclude(state__in=DEAD_STATES)
+            .order_by()
+            .only("tranche", "kind", "amount", "state")
+        )
     # One live release a tranche at most (the one_live_release_per_locality_tranche constraint).
     releases = {r.tranche_id: r for r in live if r.kind == ReleaseKind.RELEASE}
     rows = [TrancheRow(tranche, releases.get(tranche.pk)) for tranche in tranches]

@@ -271,6 +271,30 @@ def get_remittance_for_user(user, run_pk: int, code: str) -> Remittance:
     )
 
 
+def paid_by_run(locality: Locality, releases: list[Release]) -> list[dict]:
+    """remittances_for_user's rows for one locality, from its live releases: the paid ones summed by payment run,
+    newest paid first, as the query grouped and ordered them (a paid release always has its run and its day)."""
+    runs: dict[int, dict] = {}
+    for release in releases:
+        if release.state != ReleaseState.PAID:
+            continue
+        row = runs.setdefault(
+            release.payment_run_id,
+            {
+                "payment_run_id": release.payment_run_id,
+                "locality__code": locality.code,
+                "locality__name": locality.name,
+                "total": ZERO,
+                "releases": 0,
+                "paid_on": release.paid_on,
+            },
+        )
+        row["total"] += release.amount
+        row["releases"] += 1
+        row["paid_on"] = min(row["paid_on"], release.paid_on)
+    return sorted(runs.values(), key=lambda row: (row["paid_on"], row["payment_run_id"]), reverse=True)
+
+
 @dataclass
 class AdviceRow:
     run_pk: int
@@ -285,23 +309,28 @@ class AdviceRow:
     total: Decimal
 
 
-def remittances_for_user(user, locality: Locality | None = None) -> list[AdviceRow]:
+def remittances_for_user(
+    user, locality: Locality | None = None, releases: list[Release] | None = None
+) -> list[AdviceRow]:
     """Every remittance advice the user may read (to one locality when given), newest paid first: one row per paid
-    run and payee (two queries)."""
+    run and payee (two queries; one, or none when nothing is paid yet, with the locality's live `releases` its page
+    has read: funding.dashboards.locality_releases)."""
     require_reader(user)
-    releases = Release.objects.filter(state=ReleaseState.PAID)
-    if locality is None:
-        releases = releases.filter(locality__in=visible_localities(user))
-    elif can_see_locality(user, locality):  # the locality's page: without the visible localities' subquery
-        releases = releases.filter(locality=locality)
-    else:
+    if locality is not None and not can_see_locality(user, locality):
         return []
-    rows = (
-        releases.values("payment_run_id", "locality__code", "locality__name")
-        .annotate(total=Sum("amount"), releases=Count("pk"), paid_on=Min("paid_on"))
-        .order_by("-paid_on", "-payment_run_id", "locality__name")
-    )
-    rows = list(rows)
+    if releases is not None and locality is not None:
+        rows = paid_by_run(locality, releases)
+    else:
+        paid = Release.objects.filter(state=ReleaseState.PAID)
+        if locality is None:
+            paid = paid.filter(locality__in=visible_localities(user))
+        else:  # the locality's page: without the visible localities' subquery
+            paid = paid.filter(locality=locality)
+        rows = list(
+            paid.values("payment_run_id", "locality__code", "locality__name")
+            .annotate(total=Sum("amount"), releases=Count("pk"), paid_on=Min("paid_on"))
+            .order_by("-paid_on", "-payment_run_id", "locality__name")
+        )
     runs = PaymentRun.objects.select_related("commissioner").in_bulk({row["payment_run_id"] for row in rows})
     found = []
     for row in rows:

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from funding.checklist import locality_checklist
+from funding.dashboards import locality_releases
 from improved_access.permissions import can_view_ia
 from localities.governance import can_record_governance
 from localities.models import LocalityMembership, Representative, SubLocality
@@ -53,8 +54,10 @@ def locality_page(request: HttpRequest, code: str) -> HttpResponse:
             "representatives": representatives,
             "sub_localities": sub_localities_with_members(locality, members),
             "members": members,
-            # Read once for the checklist and for what unlocks the next tranche ({% locality_money %}).
+            # Read once for the checklist and for what unlocks the next tranche ({% locality_money %}), and the
+            # releases once for the money and the payments ({% locality_remittances %}).
             "checklist": locality_checklist(locality, today()),
+            "releases": locality_releases(locality),
             "opted_out": [m for m in members if m.opted_out_on and m.opted_out_on <= at],
             "population": population,
             "weighted_population": weighted,

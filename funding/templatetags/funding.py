@@ -1,6 +1,7 @@
 """{% locality_checklist locality %} and {% locality_money locality %}: for any page that shows a locality (a page
 that shows both reads the checklist once: {% locality_checklist locality phases=checklist %} and
-{% locality_money locality checklist=checklist %}, with funding.checklist.locality_checklist's result); and
+{% locality_money locality checklist=checklist %}, with funding.checklist.locality_checklist's result; likewise the
+locality's releases, releases=funding.dashboards.locality_releases's, for it and {% locality_remittances %}); and
 {% money_rows money %}: a locality's or a CCG's rows of the money page ({% money_row_groups rows %}: each locality's
 in its own <tbody>; {% money_cells money %}: a grand total row's five money cells)."""
 
@@ -28,12 +29,12 @@ def locality_checklist(locality, day=None, phases=None):
 
 
 @register.inclusion_tag("funding/_money.html")
-def locality_money(locality, day=None, checklist=None):
+def locality_money(locality, day=None, checklist=None, releases=None):
     """The locality's LTS money: each tranche's release and state, and what unlocks the next tranche (taken from the
-    locality's `checklist` where the page has read it)."""
+    locality's `checklist` and `releases` where the page has read them: funding.dashboards.locality_money)."""
     from ..dashboards import locality_money as build_money
 
-    return build_money(locality, day or today(), checklist)
+    return build_money(locality, day or today(), checklist, releases)
 
 
 # A checklist item's row of the task list (funding/_checklist.html), with the whitespace the template's loop gave it:

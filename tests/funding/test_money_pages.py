@@ -81,6 +81,42 @@ def test_what_unlocks_the_next_tranche_is_the_same_from_the_checklist_the_page_r
     assert [item.number for item in partial["next"].missing] == [item.number for item in read["next"].missing]
 
 
+def test_the_money_from_the_releases_the_page_read_is_the_same_and_leaves_improved_access_out(
+    lts_rules, people, releases, django_assert_num_queries
+):
+    """The locality page reads the locality's live releases once (funding.dashboards.locality_releases), every
+    scheme's, for its money section and its payments: the money section keeps the LTS ones, as its own query did."""
+    import copy
+
+    from funding.dashboards import locality_money, locality_releases
+    from funding.models import Release, Tranche
+    from tests.funding.factories import SchemeFactory
+
+    south, wood = releases
+    ia = Tranche.objects.create(
+        scheme=SchemeFactory(code="ia", name="Improved Access"),
+        code="2018Q1",
+        name="2018Q1",
+        rate=1,
+        reference_date=datetime.date(2018, 4, 1),
+    )
+    Release.objects.filter(pk=wood.pk).update(tranche=ia)  # Woodspring's money is now Improved Access's alone
+    day = datetime.date(2018, 6, 1)
+    for locality in (people.south_bristol, people.woodspring):
+        with django_assert_num_queries(1):
+            read = locality_releases(locality)
+        assert {release.pk for release in read} == {(south if locality == people.south_bristol else wood).pk}
+        with django_assert_num_queries(3):
+            alone = locality_money(locality, day)
+        with django_assert_num_queries(2):
+            shared = locality_money(locality, day, releases=copy.copy(read))
+        assert [(row.tranche.code, row.release and row.release.pk) for row in shared["rows"]] == [
+            (row.tranche.code, row.release and row.release.pk) for row in alone["rows"]
+        ]
+        assert (shared["paid"], shared["on_the_way"]) == (alone["paid"], alone["on_the_way"])
+    assert locality_money(people.woodspring, day)["on_the_way"] == 0  # the Improved Access release is left out
+
+
 def test_it_renders_the_money_tag_in_few_queries(lts_rules, people, releases, django_assert_max_num_queries):
     template = Template("{% load funding %}{% locality_money locality %}")
 

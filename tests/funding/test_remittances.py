@@ -5,7 +5,9 @@ import io
 import re
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -214,6 +216,49 @@ def test_a_claw_back_reads_as_one_with_its_reason(client, people, lts_rules, bns
     assert "-£500.00" in text and "claw-back" in text.lower()
     assert f"Adjusts {t1.reference}" in text
     assert f"less {money(t1.amount)} already paid = -£500.00" in text
+
+
+@pytest.mark.parametrize("who", ["lead", "manager", "commissioner", "finance", "wood_manager"])
+def test_the_locality_pages_payments_from_the_releases_it_read_are_the_queries_rows(
+    people, lts_rules, bnssg, make_member_practice, who
+):
+    """The locality page passes the locality's live releases it read (funding.dashboards.locality_releases): the
+    payments are summed by run from them, newest paid first, as the grouped query gives them, without it."""
+    from funding.dashboards import locality_releases
+    from funding.remittances import remittances_for_user
+
+    scene = paid_scene(people, lts_rules, bnssg, make_member_practice)
+    t1 = next(r for r in scene.releases if r.tranche.code == "T1")
+    line = t1.lines.order_by("practice__code").first()
+    ListSizeFactory(
+        practice=line.practice,
+        extract_date=datetime.date(2018, 1, 1),
+        registered_patients=int(line.patients) - 1000,
+        source_kind="nhs_digital",
+    )
+    claw_back = next(r for r in evaluate_milestones(datetime.date(2018, 6, 2)).adjustments if r.adjusts_id == t1.pk)
+    # Paid the same day as the first run: the later run comes first, as the query orders them.
+    pay([mark(claw_back, ReleaseState.AUTHORISED)], finance=people.finance, commissioner=bnssg, name="July")
+    user = getattr(people, who)
+    user.roles  # noqa: B018 (read once a request)
+    user.commissioner_lineage()
+    locality = people.south_bristol
+    read = locality_releases(locality)
+
+    with CaptureQueriesContext(connection) as alone:
+        queried = remittances_for_user(user, locality)
+    with CaptureQueriesContext(connection) as given:
+        shared = remittances_for_user(user, locality, read)
+
+    assert shared == queried
+    assert len(given) == len(alone) - (1 if queried else 0)  # the grouped query, for one who may read them
+    if who != "wood_manager":
+        assert [(row.releases, row.total) for row in shared] == [
+            (1, claw_back.amount),
+            (2, sum(r.amount for r in scene.releases)),
+        ]
+    else:
+        assert shared == []  # not their locality
 
 
 def test_why_words_say_the_improved_access_quarter():
