@@ -192,10 +192,10 @@ def test_the_locality_page_links_the_advice_and_the_practice_money(client, peopl
     assert "Payments to South Bristol" not in page
 
 
-def test_a_claw_back_reads_as_one_with_its_reason(client, people, lts_rules, bnssg, make_member_practice):
-    scene = paid_scene(people, lts_rules, bnssg, make_member_practice)
+def claw_back_of_t1(scene) -> tuple[Release, Release]:
+    """South Bristol's T1 and the claw-back of it proposed after a revised list at 01/01/2018 for one practice:
+    1,000 fewer patients, so T1 is £500.00 too much."""
     t1 = next(r for r in scene.releases if r.tranche.code == "T1")
-    # A revised list at 01/01/2018 for one practice: 1,000 fewer patients, so T1 is £500.00 too much.
     line = t1.lines.order_by("practice__code").first()
     ListSizeFactory(
         practice=line.practice,
@@ -204,7 +204,11 @@ def test_a_claw_back_reads_as_one_with_its_reason(client, people, lts_rules, bns
         source_kind="nhs_digital",
     )
     adjustments = evaluate_milestones(datetime.date(2018, 6, 2)).adjustments
-    claw_back = next(r for r in adjustments if r.adjusts_id == t1.pk)
+    return t1, next(r for r in adjustments if r.adjusts_id == t1.pk)
+
+
+def test_a_claw_back_reads_as_one_with_its_reason(client, people, lts_rules, bnssg, make_member_practice):
+    t1, claw_back = claw_back_of_t1(paid_scene(people, lts_rules, bnssg, make_member_practice))
     assert claw_back.amount == -500
     run = pay([mark(claw_back, ReleaseState.AUTHORISED)], finance=people.finance, commissioner=bnssg, name="July")
 
@@ -228,15 +232,7 @@ def test_the_locality_pages_payments_from_the_releases_it_read_are_the_queries_r
     from funding.remittances import remittances_for_user
 
     scene = paid_scene(people, lts_rules, bnssg, make_member_practice)
-    t1 = next(r for r in scene.releases if r.tranche.code == "T1")
-    line = t1.lines.order_by("practice__code").first()
-    ListSizeFactory(
-        practice=line.practice,
-        extract_date=datetime.date(2018, 1, 1),
-        registered_patients=int(line.patients) - 1000,
-        source_kind="nhs_digital",
-    )
-    claw_back = next(r for r in evaluate_milestones(datetime.date(2018, 6, 2)).adjustments if r.adjusts_id == t1.pk)
+    _, claw_back = claw_back_of_t1(scene)
     # Paid the same day as the first run: the later run comes first, as the query orders them.
     pay([mark(claw_back, ReleaseState.AUTHORISED)], finance=people.finance, commissioner=bnssg, name="July")
     user = getattr(people, who)
