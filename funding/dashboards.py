@@ -293,9 +293,9 @@ def gate_item_ids() -> Subquery:
 
 def missing_gate_items(locality: Locality, tranche: Tranche, checklist: list[PhaseRows] | None) -> list[ChecklistItem]:
     """The tranche's gate items without accepted evidence from the locality, in the items' order: taken from the
-    locality's checklist when the page has read it and every gate item is on it (the tranche annotated with
-    gate_item_ids()), else read in one query."""
-    if checklist is not None:
+    locality's checklist when the page has read it, the tranche was read with its gate item ids (gate_item_ids(), as
+    `gate_ids`) and every gate item is on the checklist; else read in one query."""
+    if checklist is not None and "gate_ids" in tranche.__dict__:
         gate = set(tranche.gate_ids or ())
         rows = [row for phase in checklist for row in phase.rows if row.item.pk in gate]
         if len(rows) == len(gate):

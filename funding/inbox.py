@@ -35,10 +35,10 @@ def waiting_states(user) -> set[ReleaseState]:
 
 
 def awaiting_count(user) -> int:
-    """How many releases wait for the person's step in the localities they see: one query (the header shows it on
-    every page), with the person's lineage (User.commissioner_lineage: read once a request, by the page's own scoped
-    queries before the header). It counts those they may not act on too (the inbox says why): it is what waits for
-    their role."""
+    """How many releases wait for the person's step in the localities they see (the header shows it on every page):
+    one query, filtered on the person's lineage (User.commissioner_lineage, read once a request: the page's own
+    scoped queries have read it before the header, or else it is one query more). It counts those they may not act
+    on too (the inbox says why): it is what waits for their role."""
     states = waiting_states(user)
     if not states:
         return 0

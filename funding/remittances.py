@@ -314,7 +314,7 @@ def remittances_for_user(
 ) -> list[AdviceRow]:
     """Every remittance advice the user may read (to one locality when given), newest paid first: one row per paid
     run and payee (two queries; one, or none when nothing is paid yet, with the locality's live `releases` its page
-    has read: funding.dashboards.locality_releases)."""
+    has read: funding.dashboards.locality_releases, that locality's alone; they are used only with the locality)."""
     require_reader(user)
     if locality is not None and not can_see_locality(user, locality):
         return []
