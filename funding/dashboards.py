@@ -353,13 +353,13 @@ def locality_money(
             .only("tranche", "kind", "amount", "state")
         )
     # One live release a tranche at most (the one_live_release_per_locality_tranche constraint).
-    releases = {r.tranche_id: r for r in live if r.kind == ReleaseKind.RELEASE}
-    rows = [TrancheRow(tranche, releases.get(tranche.pk)) for tranche in tranches]
+    of_tranche = {r.tranche_id: r for r in live if r.kind == ReleaseKind.RELEASE}
+    rows = [TrancheRow(tranche, of_tranche.get(tranche.pk)) for tranche in tranches]
     next_row = next((row for row in rows if row.release is None), None)
     if next_row:
         # The page says what unlocks the next tranche alone.
         next_row.missing = missing_gate_items(locality, next_row.tranche, checklist)
     # Paid includes adjustments (top-ups and claw-backs) already paid.
     paid = sum((r.amount for r in live if r.state == ReleaseState.PAID), ZERO)
-    on_the_way = sum((r.amount for r in releases.values() if r.state in COMMITTED), ZERO)
+    on_the_way = sum((r.amount for r in of_tranche.values() if r.state in COMMITTED), ZERO)
     return {"locality": locality, "rows": rows, "paid": paid, "on_the_way": on_the_way, "next": next_row, "today": day}
