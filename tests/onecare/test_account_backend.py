@@ -1,12 +1,16 @@
-"""The password backend's permissions (onecare/accounts/backends.py): ModelBackend's answer, in one query."""
+"""The password backend (onecare/accounts/backends.py): the signed-in user with the data version in one statement
+compiled once, and ModelBackend's permissions in one query."""
 
 import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
+from django.db.models.sql.compiler import SQLCompiler
 
-from onecare.accounts.backends import AccountBackend
+from onecare import dataversion, pagecache
+from onecare.accounts.backends import AccountBackend, signed_in_user_statement
 from onecare.accounts.models import User
 from onecare.accounts.roles import Role
+from onecare.outbox.models import UnsentTask
 from tests.onecare.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +75,48 @@ def test_a_superuser_has_every_permission_and_an_inactive_user_none(person):
 def test_it_answers_no_permissions_for_one_object(person):
     # As ModelBackend: it keeps no permission on single objects.
     assert AccountBackend().get_all_permissions(fresh(person), obj=person) == set()
+
+
+def fields(user: User) -> list:
+    return [getattr(user, field.attname) for field in User._meta.concrete_fields]
+
+
+def test_the_signed_in_user_is_the_one_the_orm_reads_with_the_data_version_in_one_query(
+    person, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        user = AccountBackend().get_user(person.pk)
+
+    assert type(user) is User
+    assert fields(user) == fields(fresh(person))
+    assert getattr(user, pagecache.VERSION_ATTRIBUTE) == dataversion.current()
+    assert user._state.db == "default" and not user._state.adding
+    user.first_name = "Changed"  # an instance like any other: it saves
+    user.save(update_fields=["first_name"])
+    assert fresh(person).first_name == "Changed"
+
+
+def test_the_statement_is_compiled_once_not_on_every_request(person, monkeypatch):
+    AccountBackend().get_user(person.pk)  # compiled by now, if it had not been before
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(self) or as_sql(self, *a, **k))
+
+    users = [AccountBackend().get_user(person.pk) for _ in range(3)]
+
+    assert [user.pk for user in users] == [person.pk] * 3
+    assert compiled == []
+
+
+def test_an_unknown_or_deactivated_account_is_nobody(person):
+    assert AccountBackend().get_user(person.pk + 1000) is None
+    person.is_active = False
+    person.save()
+    assert AccountBackend().get_user(person.pk) is None
+
+
+def test_a_model_whose_values_need_converting_is_refused_rather_than_given_them_raw():
+    """The statement's values go to the model as the database sends them: right for every field the user has, and
+    refused for a field such as JSON, whose text the ORM would have decoded."""
+    with pytest.raises(ValueError, match="needs its value converted"):
+        signed_in_user_statement(UnsentTask)
