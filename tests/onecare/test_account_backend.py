@@ -4,7 +4,9 @@ compiled once, and ModelBackend's permissions in one query."""
 import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
 
 from onecare import dataversion, pagecache
 from onecare.accounts.backends import AccountBackend, signed_in_user_statement
@@ -115,8 +117,26 @@ def test_an_unknown_or_deactivated_account_is_nobody(person):
     assert AccountBackend().get_user(person.pk) is None
 
 
-def test_a_model_whose_values_need_converting_is_refused_rather_than_given_them_raw():
-    """The statement's values go to the model as the database sends them: right for every field the user has, and
-    refused for a field such as JSON, whose text the ORM would have decoded."""
-    with pytest.raises(ValueError, match="needs its value converted"):
-        signed_in_user_statement(UnsentTask)
+def test_with_the_page_cache_off_it_is_the_same_user_without_the_version(person, settings, monkeypatch):
+    settings.PORTAL_PAGE_CACHE = False
+    AccountBackend().get_user(person.pk)
+    expected = fields(fresh(person))
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(self) or as_sql(self, *a, **k))
+
+    with CaptureQueriesContext(connection) as queries:
+        user = AccountBackend().get_user(person.pk)
+
+    assert fields(user) == expected
+    assert not hasattr(user, pagecache.VERSION_ATTRIBUTE)
+    assert len(queries) == 1 and "portal_data_version_current" not in queries[0]["sql"]
+    assert compiled == []
+
+
+def test_a_model_whose_values_need_converting_is_left_to_the_orm():
+    """The statement's values go to the model as the database sends them: right for every field the user has on
+    PostgreSQL; a field such as JSON, whose text the ORM decodes, leaves the loading to the ORM (as SQLite's dates
+    do)."""
+    assert signed_in_user_statement(User, connection.vendor, True) is not None
+    assert signed_in_user_statement(UnsentTask, connection.vendor, True) is None
