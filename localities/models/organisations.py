@@ -3,7 +3,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models, router
 from django.db.models.expressions import RawSQL
 from simple_history.models import HistoricalRecords
 
@@ -74,27 +74,34 @@ class Commissioner(models.Model):
         return Commissioner.lineage_kept_on(self, self.pk)
 
     @staticmethod
-    def lineage_query(pk: int) -> RawSQL:
-        """The lineage of commissioner `pk` (it and every body that merged into it, at any depth) as one subquery,
-        for a filter such as `commissioner_id__in=`: the successor links followed by a recursive query."""
+    def lineage_sql() -> str:
+        """The lineage of one commissioner (its id the statement's one parameter): it and every body that merged into
+        it, at any depth, the successor links followed by a recursive query."""
         table = Commissioner._meta.db_table
         # The only value is a parameter; the table name is the model's own.
-        return RawSQL(  # noqa: S611
+        return (
             f"WITH RECURSIVE lineage(id) AS (SELECT id FROM {table} WHERE id = %s "  # noqa: S608
-            f"UNION SELECT c.id FROM {table} c JOIN lineage l ON c.successor_id = l.id) SELECT id FROM lineage",
-            [pk],
+            f"UNION SELECT c.id FROM {table} c JOIN lineage l ON c.successor_id = l.id) SELECT id FROM lineage"
         )
+
+    @staticmethod
+    def lineage_query(pk: int) -> RawSQL:
+        """The lineage of commissioner `pk` as one subquery, for a filter such as `commissioner_id__in=`."""
+        return RawSQL(Commissioner.lineage_sql(), [pk])  # noqa: S611 - the statement above, its value a parameter
 
     @staticmethod
     def lineage_kept_on(holder, pk: int) -> set[int]:
         """The lineage of commissioner `pk`, read in one query and kept on `holder` (the commissioner, or a user:
-        User.commissioner_lineage) until a commissioner is saved or deleted in this process."""
+        User.commissioner_lineage) until a commissioner is saved or deleted in this process. The statement is run as
+        it is written, with no queryset built and compiled around it (most of its cost on every page that scopes by
+        CCG, which is every list a commissioner sees)."""
         key = (pk, Commissioner._lineage_generation)
         known = holder.__dict__.get("_lineage")
         if known is not None and known[0] == key:
             return set(known[1])
-        lineage = Commissioner.objects.filter(pk__in=Commissioner.lineage_query(pk)).order_by()
-        ids = {pk, *lineage.values_list("pk", flat=True)}
+        with connections[router.db_for_read(Commissioner)].cursor() as cursor:
+            cursor.execute(Commissioner.lineage_sql(), [pk])
+            ids = {pk, *(row[0] for row in cursor.fetchall())}
         holder._lineage = (key, frozenset(ids))
         return ids
 
