@@ -1,8 +1,10 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 
+from onecare.accounts.models import User
 from onecare.accounts.roles import Role
 from onecare.accounts.scoping import visible_localities, visible_practices
 from tests.localities.factories import LocalityFactory
@@ -17,6 +19,33 @@ def test_it_creates_a_group_per_role_with_permissions():
     assert "add_listsizesnapshot" in codenames[Role.DATA_ADMIN]
     assert "add_listsizesnapshot" not in codenames[Role.COMMISSIONER]
     assert not any(name.startswith(("add_", "change_", "delete_")) for name in codenames[Role.PRACTICE_MANAGER])
+
+
+@pytest.mark.django_db
+def test_a_persons_roles_are_read_in_one_statement_compiled_by_nobody(django_assert_num_queries, monkeypatch):
+    person = UserFactory(role=Role.DATA_ADMIN)
+    person.groups.add(Group.objects.create(name="Auditors"))  # a group that is no role counts for nothing
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(self) or as_sql(self, *a, **k))
+    person = User.objects.get(pk=person.pk)
+    compiled.clear()  # the user's own query
+    with django_assert_num_queries(1):
+        assert person.roles == {Role.DATA_ADMIN}
+        assert person.has_role(Role.DATA_ADMIN) and person.role == Role.DATA_ADMIN
+    assert compiled == []
+
+
+@pytest.mark.django_db
+def test_roles_come_from_groups_prefetched_with_the_user(django_assert_num_queries):
+    first, second = UserFactory(role=Role.COMMISSIONER), UserFactory(role=Role.FINANCE_APPROVER)
+    people = list(User.objects.filter(pk__in=[first.pk, second.pk]).prefetch_related("groups").order_by("pk"))
+    with django_assert_num_queries(0):
+        assert [person.roles for person in people] == [{Role.COMMISSIONER}, {Role.FINANCE_APPROVER}]
+
+
+def test_a_user_not_yet_saved_has_no_role():
+    assert User(username="new").roles == frozenset()
 
 
 def test_it_scopes_a_practice_manager_to_their_practices_locality(two_localities):
