@@ -95,17 +95,19 @@ class User(AbstractUser):
 
 def group_names(user: User) -> set[str]:
     """The names of the user's groups, read with one statement as written: every page a person is shown asks for their
-    role, and building and compiling the related manager's queryset cost three times the round trip. None for a user
+    role, and building and compiling the related manager's queryset cost three times the round trip. Nothing for a user
     not yet saved."""
     if user.pk is None:
         return set()
     connection = connections[router.db_for_read(User)]
-    groups = connection.ops.quote_name(Group._meta.db_table)
-    links = connection.ops.quote_name(User.groups.through._meta.db_table)
+    quote = connection.ops.quote_name
+    links = User.groups.through._meta
+    group, person = (quote(links.get_field(name).column) for name in ("group", "user"))
     with connection.cursor() as cursor:
-        # The only value is a parameter; the table names are the models' own.
+        # The only value is a parameter; the table and column names are the models' own.
         cursor.execute(
-            f"SELECT g.name FROM {groups} g JOIN {links} l ON l.group_id = g.id WHERE l.user_id = %s",  # noqa: S608
+            f"SELECT g.name FROM {quote(Group._meta.db_table)} g "  # noqa: S608
+            f"JOIN {quote(links.db_table)} l ON l.{group} = g.id WHERE l.{person} = %s",
             [user.pk],
         )
         return {name for (name,) in cursor.fetchall()}
