@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db.models.sql.compiler import SQLCompiler
 
 from tests.localities.factories import (
     CommissionerFactory,
@@ -75,3 +76,19 @@ def two_localities(bristol, north_somerset, make_member_practice):
 @pytest.fixture
 def user_factory():
     return UserFactory
+
+
+@pytest.fixture
+def compiled(monkeypatch) -> list:
+    """The ORM's compilers that compile a query from now on in the test, one a SQLCompiler.as_sql call: for the hot
+    paths that run their statements as written, or compiled once a process, rather than build a queryset on every
+    request."""
+    seen = []
+    as_sql = SQLCompiler.as_sql
+
+    def recording(self, *args, **kwargs):
+        seen.append(self)
+        return as_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", recording)
+    return seen

@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
-from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from onecare import dataversion, pagecache
@@ -98,11 +97,9 @@ def test_the_signed_in_user_is_the_one_the_orm_reads_with_the_data_version_in_on
     assert fresh(person).first_name == "Changed"
 
 
-def test_the_statement_is_compiled_once_not_on_every_request(person, monkeypatch):
+def test_the_statement_is_compiled_once_not_on_every_request(person, compiled):
     AccountBackend().get_user(person.pk)  # compiled by now, if it had not been before
-    compiled = []
-    as_sql = SQLCompiler.as_sql
-    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(self) or as_sql(self, *a, **k))
+    compiled.clear()
 
     users = [AccountBackend().get_user(person.pk) for _ in range(3)]
 
@@ -117,13 +114,11 @@ def test_an_unknown_or_deactivated_account_is_nobody(person):
     assert AccountBackend().get_user(person.pk) is None
 
 
-def test_with_the_page_cache_off_it_is_the_same_user_without_the_version(person, settings, monkeypatch):
+def test_with_the_page_cache_off_it_is_the_same_user_without_the_version(person, settings, compiled):
     settings.PORTAL_PAGE_CACHE = False
     AccountBackend().get_user(person.pk)
     expected = fields(fresh(person))
-    compiled = []
-    as_sql = SQLCompiler.as_sql
-    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(self) or as_sql(self, *a, **k))
+    compiled.clear()
 
     with CaptureQueriesContext(connection) as queries:
         user = AccountBackend().get_user(person.pk)
