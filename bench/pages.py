@@ -81,20 +81,20 @@ WRITER_PASSWORD = secrets.token_urlsafe(16)
 CSRF_COOKIE = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
 # What the profile shows (cProfile of each page through the WSGI handler on the England data set).
 NOTE = """
-Where a target is missed: what limits the ratio is being signed in. In one process on the England data a page
-from the page cache costs about 1.6 ms of the server's CPU and the signed-in trivial view 1.4 ms, against 0.34
-ms for the trivial view without a session: reading the session (Redis) and the user with the data version (one
-query), the health check of the kept database connection, and the middleware that a signed-in request passes
-through. Served by gunicorn to one user the trivial view takes about 0.8 ms and a page from the cache 2.4 to
-2.9 ms (the 20 to 100 KB written count too), so a page that cost nothing beyond being signed in would still
-stay under 40% of the trivial view (the signed-in trivial view itself runs at about 0.35 of it); the "ratio to
-it" column shows the pages against the signed-in trivial view. Each evidence save of the mix moves every key
-(the sign-ins do not), after which each of the sync workers, each with its own cache, renders the page afresh
-once, and while the save is being written no page is kept. On a shared 2-CPU machine the ratios also move with
-the other load (the turns even that out only in part), and the times for one user more so.
-Rendered afresh a page's cost is mostly template rendering (the NHS.UK page templates, the admin's own)
-and its 5 to 11 queries, the user, the user's groups and (on the admin's pages) permissions among them (the
-session is read from Redis).
+Where a target is missed: what limits the ratio is being signed in. In one process on the England data the trivial view
+without a session costs about 0.3 ms of the server's CPU, the signed-in trivial view about 1.05 ms and a page from the
+page cache 1.2 to 1.3 ms. Being signed in is three round trips: the session (Redis, about 0.2 ms of CPU), the health
+check of the kept database connection (0.1 ms) and the user with the data version (0.25 ms: its statement is compiled
+once a process; compiled on every request it cost 0.8 ms more), with the middleware a signed-in request passes
+through. Served by gunicorn, every request also pays the server's own work, and the round trips cost PostgreSQL and
+Redis their share of the two CPUs, which the trivial view does not. A hit adds the page's key, the requester's CSRF
+token and the bytes written. Each evidence save of the mix moves every key (the sign-ins do not), after which each of
+the sync workers, each with its own cache, renders the page afresh once, and while the save is being written no page
+is kept. On a shared 2-CPU machine the ratios also move with the other load (the turns even that out only in part),
+and the times for one user more so.
+Rendered afresh a page's cost is mostly template rendering (the NHS.UK page templates, the admin's own) and its 5 to 11
+queries, which the ORM takes 2 to 5.5 ms a page to compile alone (the locality page the most); the user, the person's
+groups and the CCG lineage are read with statements compiled once or written out (the session is read from Redis).
 """
 LUA = """
 done = function(summary, latency, requests)
