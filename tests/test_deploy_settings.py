@@ -89,7 +89,7 @@ def settings_of(*names, env) -> list[str]:
 
 def test_it_shares_sessions_and_the_cache_through_redis_and_keeps_database_connections():
     env = production_env(DJANGO_CACHE_URL="redis://redis:6379/1")
-    backend, location, engine, max_age, health_checks, eager, pages = settings_of(
+    backend, location, engine, max_age, health_checks, eager, pages, database = settings_of(
         "s.CACHES['default']['BACKEND']",
         "s.CACHES['default']['LOCATION']",
         "s.SESSION_ENGINE",
@@ -97,12 +97,14 @@ def test_it_shares_sessions_and_the_cache_through_redis_and_keeps_database_conne
         "s.DATABASES['default']['CONN_HEALTH_CHECKS']",
         "s.CELERY_TASK_ALWAYS_EAGER",
         "s.CACHES['pages']['BACKEND']",
+        "s.DATABASES['default']['ENGINE']",
         env=env,
     )
     assert (backend, location) == ("onecare.rediscache.ReusedClientRedisCache", "redis://redis:6379/1")
     assert engine == "django.contrib.sessions.backends.cached_db"  # in Redis, and kept through its restart
     assert max_age == 600
     assert health_checks is True  # a connection kept for reuse is checked first
+    assert database == "onecare.postgresql"  # whose check asks the server only when the connection has spoken
     assert eager is False  # tasks go to the worker through Redis, never run inside a web request
     assert pages == "django.core.cache.backends.locmem.LocMemCache"  # keyed by data version: each process its own
 

@@ -97,6 +97,9 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check of a kept connection that asks the server only when it has spoken.
+    DATABASES["default"]["ENGINE"] = "onecare.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded demo serves requests in threads. SQLite's default (deferred) transactions let two requests
     # read and then both try to write: the second fails at once with "database is locked" (a 500). Immediate

@@ -12,7 +12,8 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random value in production.")
 env_str("DATABASE_URL")  # production never falls back to the SQLite default
-# Each gunicorn worker keeps its connection (checked before reuse) rather than opening one a request.
+# Each gunicorn worker keeps its connection (checked before reuse: onecare/postgresql) rather than opening one
+# a request.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 600)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 # Production runs its tasks on a Celery worker through Redis: never inside a web request (the embedded default's way).
