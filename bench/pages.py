@@ -81,17 +81,19 @@ WRITER_PASSWORD = secrets.token_urlsafe(16)
 CSRF_COOKIE = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
 # What the profile shows (cProfile of each page through the WSGI handler on the England data set).
 NOTE = """
-Where a target is missed: what limits the ratio is being signed in. In one process on the England data the trivial view
-without a session costs about 0.3 ms of the server's CPU, the signed-in trivial view about 1.05 ms and a page from the
-page cache 1.2 to 1.3 ms. Being signed in is three round trips: the session (Redis, about 0.2 ms of CPU), the health
-check of the kept database connection (0.1 ms) and the user with the data version (0.25 ms: its statement is compiled
-once a process; compiled on every request it cost 0.8 ms more), with the middleware a signed-in request passes
-through. Served by gunicorn, every request also pays the server's own work, and the round trips cost PostgreSQL and
-Redis their share of the two CPUs, which the trivial view does not. A hit adds the page's key, the requester's CSRF
-token and the bytes written. Each evidence save of the mix moves every key (the sign-ins do not), after which each of
-the sync workers, each with its own cache, renders the page afresh once, and while the save is being written no page
-is kept. On a shared 2-CPU machine the ratios also move with the other load (the turns even that out only in part),
-and the times for one user more so.
+Where a target is missed: what limits the ratio is being signed in and the write mix. In one process on the England data
+the trivial view without a session costs about 0.3 ms of the server's CPU, the signed-in trivial view about 0.85 ms and
+a page from the page cache about 1.0 ms. Being signed in is two round trips: the session (Redis, about 0.2 ms of CPU)
+and the user with the data version (0.25 ms: its statement is compiled once a process), with the middleware a signed-in
+request passes through; the kept database connection is checked without a round trip while it is quiet
+(onecare/postgresql). Served by gunicorn, every request also pays the server's own work, and the round trips cost
+PostgreSQL and Redis their share of the two CPUs, which the trivial view does not. A hit adds the page's key, the
+requester's CSRF token and the bytes written. Each evidence save of the mix moves every key (the sign-ins do not), after
+which each of the sync workers, each with its own cache, renders the page afresh once: counted under the mix, the review
+queue was rendered 72 times and the locality page 101 times in their turns (10 s of requests each, a short run), each
+render taking about 65 ms with the workers rendering at once; so the pages that cost most to render afresh lose most to
+the mix. On a shared 2-CPU machine the ratios also move with the other load (the turns even that out only in part), and
+the times for one user more so.
 Rendered afresh a page's cost is mostly template rendering (the NHS.UK page templates, the admin's own) and its 5 to 11
 queries, which the ORM takes 2 to 5.5 ms a page to compile alone (the locality page the most); the user, the person's
 groups and the CCG lineage are read with statements compiled once or written out (the session is read from Redis).
