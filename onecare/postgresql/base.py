@@ -23,9 +23,9 @@ from psycopg import pq
 
 def quiet(connection) -> bool:
     """Whether libpq holds the connection good and nothing has arrived on it unasked (the server has not ended it)."""
-    pgconn = connection.pgconn
-    if not hasattr(select, "poll"):  # not on Windows: Django's check, as before
+    if not hasattr(select, "poll"):  # Windows has no poll(): Django's check, as before
         return False
+    pgconn = connection.pgconn
     if pgconn.status != pq.ConnStatus.OK or pgconn.transaction_status != pq.TransactionStatus.IDLE:
         return False
     poll = select.poll()
