@@ -67,7 +67,7 @@ def oidc_provider():
     try:
         selector = selectors.DefaultSelector()
         selector.register(process.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # generous: on a loaded machine it once took more than 30 s to start
         line = ""
         while not line.startswith("ready ") and time.monotonic() < deadline and process.poll() is None:
             if selector.select(timeout=0.5):
