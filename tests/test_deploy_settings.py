@@ -109,6 +109,18 @@ def test_it_shares_sessions_and_the_cache_through_redis_and_keeps_database_conne
     assert pages == "django.core.cache.backends.locmem.LocMemCache"  # keyed by data version: each process its own
 
 
+def test_statements_are_prepared_on_kept_connections_unless_a_pooler_forbids_it():
+    (options,) = settings_of("s.DATABASES['default']['OPTIONS']", env=production_env())
+    assert options["server_side_binding"] is True  # the values sent apart from the SQL: one statement for any values
+    assert options["prepare_threshold"] == 5  # psycopg's default: prepared on the sixth run on a connection
+    (options,) = settings_of("s.DATABASES['default']['OPTIONS']", env=production_env(DATABASE_PREPARE_THRESHOLD="2"))
+    assert options["prepare_threshold"] == 2
+    (options,) = settings_of(
+        "s.DATABASES['default']['OPTIONS']", env=production_env(DATABASE_PREPARED_STATEMENTS="false")
+    )
+    assert (options["server_side_binding"], options["prepare_threshold"]) == (True, None)  # None: never prepared
+
+
 def test_without_a_cache_url_sessions_stay_in_the_database():
     engine, backend = settings_of("s.SESSION_ENGINE", "s.CACHES['default']['BACKEND']", env=production_env())
     assert engine == "django.contrib.sessions.backends.db"

@@ -100,6 +100,19 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, with a health check of a kept connection that asks the server only when it has spoken.
     DATABASES["default"]["ENGINE"] = "onecare.postgresql"
+    # Parameters bound by the server rather than written into the SQL by psycopg, so that a statement a kept
+    # connection has run DATABASE_PREPARE_THRESHOLD times (psycopg's own default, 5) becomes a prepared
+    # statement: PostgreSQL parses and plans it once a connection instead of once a request (the pages' queries
+    # are the same statements with other values). Behind a pooler that cannot keep prepared statements
+    # (PgBouncer in transaction mode before 1.21), set DATABASE_PREPARED_STATEMENTS=false.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "server_side_binding": True,
+            "prepare_threshold": (
+                env_int("DATABASE_PREPARE_THRESHOLD", 5) if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
+            ),
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded demo serves requests in threads. SQLite's default (deferred) transactions let two requests
     # read and then both try to write: the second fails at once with "database is locked" (a 500). Immediate

@@ -111,3 +111,15 @@ def test_without_health_checks_nothing_is_checked(kept, monkeypatch):
     with pytest.raises(Error):  # Django's default: the request's first query meets the ended session
         backend_pid(kept)
     assert checked == []
+
+
+def test_a_statement_run_again_on_a_kept_connection_is_prepared_once_for_any_values(kept):
+    """The settings bind values on the server (server_side_binding) and let psycopg prepare a statement once a
+    connection has run it five times: the sixth run, with other values, is planned no more."""
+    with kept.cursor() as cursor:
+        for value in range(6):
+            cursor.execute("SELECT %s::integer + 1", [value])
+            assert cursor.fetchone() == (value + 1,)
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = cursor.fetchall()
+    assert prepared == [("SELECT $1::integer + 1",)]
