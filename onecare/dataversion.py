@@ -11,20 +11,22 @@ and signing out leave the version where it was; any other write moves it.
 
 Why it can be trusted, against a writer that has bumped but not yet committed. The trigger first takes
 `pg_advisory_xact_lock_shared(LOCK_KEY)`, held until the writer's transaction ends, and only then bumps. The
-reader, `portal_data_version_current()` (one round trip), reads the sequence's `last_value` first, then tries
-`pg_try_advisory_lock(LOCK_KEY)` (exclusive, session level) and gives it back at once:
+reader, `portal_data_version_current()` (one round trip), tries `pg_try_advisory_lock(LOCK_KEY)` (exclusive,
+session level), reads the sequence's `last_value` while it holds it, and gives it back at once:
 - the try fails while any writer that has bumped is still in its transaction: the answer is NULL, "a write is
   under way", and the caller must not keep what it renders;
-- the try succeeds: every writer whose bump is at or below the value read had taken the lock before that read,
-  and has now let it go, so it has committed (or rolled back); PostgreSQL makes a commit visible before it
-  releases the transaction's locks. Whatever is read afterwards sees all their writes. A writer that bumps
-  later moves `last_value` above the value read, so no later reader can come to the same value.
+- the try succeeds: no writer that has bumped is still in its transaction, so every bump up to `last_value` is
+  committed (or rolled back); PostgreSQL makes a commit visible before it releases the transaction's locks, so
+  whatever is read afterwards sees all their writes. No writer can bump while the reader holds the lock (its
+  trigger waits for it), so a writer that bumps later moves `last_value` above the value read, and no later
+  reader can come to the same value. Read under the lock, the value is also the one every reader gives between
+  two writers: a value read before the lock, while a writer was half-way through its statements, would have
+  been a version of its own once the writer committed during the retry below, and its pages rendered twice.
 Readers take the lock only for an instant, but two of them may meet (on a busy machine a reader can be
 descheduled holding it): the later one tries again after 1 ms, ATTEMPTS times in all, before it answers NULL
 (with 8 connections calling nothing else, about 1.5% of calls met another reader on the first try, and
-0.002% on all three). Any attempt that succeeds will do: the value was read before it. A backend never
-conflicts with its own locks, so inside one transaction (the test suite's per-test transaction) the
-transaction's own writes move the version and the reader still answers.
+0.002% on all three). A backend never conflicts with its own locks, so inside one transaction (the test suite's
+per-test transaction) the transaction's own writes move the version and the reader still answers.
 
 What it costs. A write statement pays a shared advisory lock (once per transaction) and a `nextval`; a reader
 one function call, about as dear as the `pg_current_snapshot()` it replaces (one round trip either way). While
@@ -114,10 +116,10 @@ CREATE OR REPLACE FUNCTION {_quote(schema)}.{_quote(CURRENT)}() RETURNS bigint L
 DECLARE
     version bigint;
 BEGIN
-    -- First the value, then the lock: every writer whose bump is at or below it holds the lock until it commits.
-    SELECT last_value INTO version FROM {seq};
     FOR attempt IN 1..{ATTEMPTS} LOOP
         IF pg_try_advisory_lock({LOCK_KEY}) THEN
+            -- Read under the lock: every writer that has bumped has committed, and none can bump until it is let go.
+            SELECT last_value INTO version FROM {seq};
             PERFORM pg_advisory_unlock({LOCK_KEY});
             RETURN version;
         END IF;

@@ -7,6 +7,8 @@ production does, where the writes of others move it.
 
 import datetime
 import re
+import threading
+import time
 
 import psycopg
 import pytest
@@ -454,6 +456,37 @@ def test_the_data_version_is_unknown_until_every_writer_that_moved_it_has_commit
         assert dataversion.current() is None
         writer.rollback()
         assert dataversion.current() == after
+
+
+@transactional
+def test_a_version_read_while_a_writer_commits_is_the_one_after_all_its_statements(two_localities):
+    """A writer's transaction moves the version once a statement; a reader that meets it and tries again a moment later
+    must answer the version after all of them, as every later reader does, not one from half-way through (a version
+    no later reader gives: its pages would be rendered again under the next). Each transaction here writes two
+    statements, so every answer is the first version plus an even number."""
+    first = dataversion.current()
+    stop = threading.Event()
+
+    def write():
+        with another_connection() as writer:
+            while not stop.is_set():
+                writer.execute("UPDATE localities_locality SET name = name WHERE code = 'sbris'")
+                writer.execute("UPDATE localities_locality SET name = name WHERE code = 'wood'")
+                writer.commit()
+
+    writing = threading.Thread(target=write)
+    writing.start()
+    answers = []
+    try:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            answers.append(dataversion.current())
+    finally:
+        stop.set()
+        writing.join()
+    seen = [answer for answer in answers if answer is not None]
+    assert len(seen) > 10  # the reader did meet the writer's commits
+    assert [answer for answer in seen if (answer - first) % 2] == []
 
 
 @pytest.mark.parametrize("engine", ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cache"])
