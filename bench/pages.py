@@ -89,14 +89,15 @@ request passes through; the kept database connection is checked without a round 
 (onecare/postgresql). Served by gunicorn, every request also pays the server's own work, and the round trips cost
 PostgreSQL and Redis their share of the two CPUs, which the trivial view does not. A hit adds the page's key, the
 requester's CSRF token and the bytes written. Each evidence save of the mix moves every key (the sign-ins do not), after
-which each of the sync workers, each with its own cache, renders the page afresh once: counted under the mix, the review
-queue was rendered 72 times and the locality page 101 times in their turns (10 s of requests each, a short run), each
-render taking about 65 ms with the workers rendering at once; so the pages that cost most to render afresh lose most to
-the mix. On a shared 2-CPU machine the ratios also move with the other load (the turns even that out only in part), and
-the times for one user more so.
+which each of the sync workers, each with its own cache, renders the page afresh once: counted under the mix, five
+renders a save (one a worker; before the data version was read under its lock, about six and a half, a version from
+half-way through a save being rendered as well), each taking about 65 ms with the workers rendering at once; so the
+pages that cost most to render afresh lose most to the mix. On a shared 2-CPU machine the ratios also move with the
+other load (the turns even that out only in part), and the times for one user more so.
 Rendered afresh a page's cost is mostly template rendering (the NHS.UK page templates, the admin's own) and its 5 to 11
-queries, which the ORM takes 2 to 5.5 ms a page to compile alone (the locality page the most); the user, the person's
-groups and the CCG lineage are read with statements compiled once or written out (the session is read from Redis).
+queries, which the ORM takes 2 to 5.5 ms a page to build and compile (the locality page the most); PostgreSQL plans each
+of them once a connection (prepared statements: onecare/settings/base.py), and the user, the person's groups and the
+CCG lineage are read with statements compiled once or written out (the session is read from Redis).
 """
 LUA = """
 done = function(summary, latency, requests)
