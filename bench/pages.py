@@ -14,7 +14,10 @@ the money dashboard (the commissioner's dashboard), the release changelist, the 
 locality page, as a commissioner of one of the 42 commissioners (about 30 localities). The baseline is
 a view that returns "ok" without touching the database (served from this module's URLconf, which adds
 it to the portal's: the portal itself has no such view), requested without a session cookie, and
-measured in turns with each page (three slices each) so that both see the same load on a shared machine.
+measured in turns with each page (ROUNDS slices of a second each) so that both see the same load on a shared
+machine: in slices of 4 s (three turns) a page's ratio moved by a tenth from run to run of the same code, as spells
+of other load fell on one more than the other; in slices of a second (twelve turns), by 0.06 at most
+in the trials of the change.
 A second baseline is measured in the same turns for comparison (the target stays on the first): a
 "signed-in trivial view", asked for with the page's session, that reads who is asking (the session and
 the user, as every portal page must) and returns "ok". The gap between the two baselines is what being
@@ -32,7 +35,7 @@ Targets: with the write mix, each page at least 40% of the baseline's throughput
 with the page cache off (PORTAL_PAGE_CACHE=false, a second server, no writes), each page's median for
 one user under 25 ms (the "rendered afresh" column: what a request pays after a write). That one is measured
 first, on the database at rest: after the write mix autovacuum has the tables it wrote to see to, and one user's
-times would measure that work as well. The pages take turns there too (ROUNDS slices of AFRESH_SECONDS each), and
+times would measure that work as well. The pages take turns there too (AFRESH_ROUNDS slices of AFRESH_SECONDS each), and
 each page's figure is the median of its slices' medians, which are printed below the table: measured in one go of
 3 s, a page's figure moved by a fifth from run to run with the machine's other load.
 
@@ -69,8 +72,11 @@ from bench.support import ROOT, benchmark_database
 
 SIZE = ["--practices", "6500", "--localities", "1250", "--quarters", "20"]
 CONNECTIONS = 8
-ROUNDS = 3  # the trivial view and each page take turns this many times (and the pages rendered afresh)
-AFRESH_SECONDS = 2  # a page's slice, one user, rendered afresh
+# The trivial view, the signed-in trivial view and each page take turns this many times, SECONDS // ROUNDS (a second)
+# each: the machine's other load changes within seconds, and the shorter the slices the more evenly it falls on both.
+ROUNDS = 12
+AFRESH_ROUNDS = 5  # the pages rendered afresh take turns this many times, AFRESH_SECONDS each
+AFRESH_SECONDS = 2
 SECONDS = int(os.environ.get("BENCH_SECONDS", "12"))
 TRIVIAL = "/bench/trivial/"
 SIGNED_IN = "/bench/signed-in/"
@@ -360,7 +366,7 @@ def interleaved(base: str, path: str, cookie: str, lua: Path) -> dict:
     """The trivial view, the signed-in trivial view and the page in turns (ROUNDS slices each), so a change in the
     machine's other load falls on all three: throughput over all the slices; the page's median of medians and worst
     p95."""
-    seconds = max(2, SECONDS // ROUNDS)
+    seconds = max(1, SECONDS // ROUNDS)
     wrk(base + path, cookie, lua, seconds=1)  # warm every worker's copy of the page
     trivial, signed, page = [], [], []
     for _ in range(ROUNDS):
@@ -431,7 +437,7 @@ def measure(env: dict, pages: dict, lua: Path, workers: int, home: str) -> tuple
 
 def rendered_afresh(env: dict, pages: dict, lua: Path, workers: int) -> dict:
     """Per page, one user alone, with the page cache off: what a request pays after a write. The pages take turns
-    (ROUNDS slices each, after a warm-up of each), so a spell of other load on the machine falls on every page
+    (AFRESH_ROUNDS slices each, after a warm-up of each), so a spell of other load on the machine falls on every page
     rather than on the one measured then: each page's median of its slices' medians, and every slice's."""
     port = free_port()
     server = serve({**env, "PORTAL_PAGE_CACHE": "false"}, port, workers)
@@ -440,7 +446,7 @@ def rendered_afresh(env: dict, pages: dict, lua: Path, workers: int) -> dict:
         for path, cookie in pages.values():
             wrk(base + path, cookie, lua, 1, 1)  # a warm-up (wrk's own, then a second left out) for the workers
         slices = {name: [] for name in pages}
-        for _ in range(ROUNDS):
+        for _ in range(AFRESH_ROUNDS):
             for name, (path, cookie) in pages.items():
                 slices[name].append(wrk(base + path, cookie, lua, 1, AFRESH_SECONDS, warm=False))
     finally:
@@ -514,7 +520,7 @@ print(evaluate_milestones(datetime.date(2018, 9, 30), trigger="bench").summary_l
     print(f"England-sized data ({' '.join(SIZE)}) built in {built_s:.1f} s; generator peak RSS {generate_rss:.0f} MB")
     print(
         f"{os.cpu_count()} CPUs; gunicorn, {workers} sync workers, onecare.settings.production, Redis cache and "
-        f"sessions; wrk, {CONNECTIONS} connections, {SECONDS} s a page in {ROUNDS} turns with the trivial view"
+        f"sessions; wrk, {CONNECTIONS} connections, {SECONDS} s a page in {ROUNDS} turns with the trivial views"
     )
     print(
         f"Write mix: {writes['signins']} sign-ins and {writes['saves']} evidence saves in {writes['seconds']:.0f} s "
