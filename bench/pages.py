@@ -540,7 +540,7 @@ print(evaluate_milestones(datetime.date(2018, 9, 30), trigger="bench").summary_l
         met = ratio >= 0.40 and r["p95"] < 100 and afresh[name]["p50"] < 25 and not r["errors"] + afresh[name]["errors"]
         missed |= not met
         print(
-            f"| {name} | {r['rps']:.1f} | {r['baseline']:.1f} | {ratio:.2f} | {r['signed_in']:.1f} "
+            f"| {name} | {r['rps']:.1f} | {r['baseline']:.1f} | {ratio:.3f} | {r['signed_in']:.1f} "
             f"| {r['rps'] / r['signed_in']:.2f} | {r['p50']:.1f} | {r['p95']:.1f} "
             f"| {r['alone']:.1f} | {afresh[name]['p50']:.1f} | {r['errors'] + afresh[name]['errors']} "
             f"| {'yes' if met else '**no**'} |"
