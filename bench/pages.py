@@ -16,8 +16,8 @@ a view that returns "ok" without touching the database (served from this module'
 it to the portal's: the portal itself has no such view), requested without a session cookie, and
 measured in turns with each page (ROUNDS slices of a second each) so that both see the same load on a shared
 machine: in slices of 4 s (three turns) a page's ratio moved by a tenth from run to run of the same code, as spells
-of other load fell on one more than the other; in slices of a second (twelve turns), by 0.06 at most
-in the trials of the change.
+of other load fell on one more than the other; in slices of a second (twelve turns), by 0.064 at most in four runs
+(a page's lowest and highest).
 A second baseline is measured in the same turns for comparison (the target stays on the first): a
 "signed-in trivial view", asked for with the page's session, that reads who is asking (the session and
 the user, as every portal page must) and returns "ok". The gap between the two baselines is what being
