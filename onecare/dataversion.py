@@ -68,9 +68,10 @@ ATTEMPTS = 3
 # Sign-in bookkeeping, which no page shows: every table of these apps (the sessions; django-axes' attempts, their
 # expiry and its logs).
 EXEMPT_APPS = ("sessions", "axes")
-# Single tables of bookkeeping that no cached page shows: the read API's record of each use of a token (api/), written
-# on every API request, which would otherwise empty every page cache each time a finance tool polls.
-EXEMPT_MODELS = ("api.TokenUse",)
+# Single tables of bookkeeping that no cached page shows: the sessions (onecare/accounts/sessions.py; a page's key
+# carries the session's contents instead), and the read API's record of each use of a token (api/), written on every
+# API request, which would otherwise empty every page cache each time a finance tool polls.
+EXEMPT_MODELS = ("api.TokenUse", "accounts.Session")
 # Columns that only sign-in writes, by model: an UPDATE that writes nothing else does not move the version.
 EXEMPT_COLUMNS = {
     # update_last_login saves with update_fields=["last_login"]: AFTER UPDATE OF every other column.

@@ -1,10 +1,10 @@
 """Django's Redis cache backend, keeping its redis-py client instead of building one for every call.
 
 Django's RedisCacheClient.get_client() makes a new `redis.Redis` for each cache operation; building one fills a
-table of some 170 response callbacks, which costs about as much CPU as the round trip to Redis itself. A signed-in
-request reads its session from this cache (cached_db sessions), so that was paid on every request. A client is safe
-to share (it takes a connection from its pool for each command), so one per connection pool is kept and reused.
-Everything else is Django's.
+table of some 170 response callbacks, which costs about as much CPU as the round trip to Redis itself. The read API
+counts every request it answers against its throttle in this cache (api/throttling.py), so that was paid on each. A
+client is safe to share (it takes a connection from its pool for each command), so one per connection pool is kept and
+reused. Everything else is Django's.
 """
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient

@@ -87,7 +87,7 @@ def settings_of(*names, env) -> list[str]:
     return eval(done.stdout)  # noqa: S307 - our own repr of strings and numbers
 
 
-def test_it_shares_sessions_and_the_cache_through_redis_and_keeps_database_connections():
+def test_it_shares_the_cache_through_redis_and_keeps_database_connections():
     env = production_env(DJANGO_CACHE_URL="redis://redis:6379/1")
     backend, location, engine, max_age, health_checks, eager, pages, database = settings_of(
         "s.CACHES['default']['BACKEND']",
@@ -101,7 +101,7 @@ def test_it_shares_sessions_and_the_cache_through_redis_and_keeps_database_conne
         env=env,
     )
     assert (backend, location) == ("onecare.rediscache.ReusedClientRedisCache", "redis://redis:6379/1")
-    assert engine == "django.contrib.sessions.backends.cached_db"  # in Redis, and kept through its restart
+    assert engine == "onecare.accounts.sessions"  # in the database, read with the user: not in Redis
     assert max_age == 600
     assert health_checks is True  # a connection kept for reuse is checked first
     assert database == "onecare.postgresql"  # whose check asks the server only when the connection has spoken
@@ -121,9 +121,9 @@ def test_statements_are_prepared_on_kept_connections_unless_a_pooler_forbids_it(
     assert (options["server_side_binding"], options["prepare_threshold"]) == (True, None)  # None: never prepared
 
 
-def test_without_a_cache_url_sessions_stay_in_the_database():
+def test_without_a_cache_url_sessions_are_in_the_database_all_the_same():
     engine, backend = settings_of("s.SESSION_ENGINE", "s.CACHES['default']['BACKEND']", env=production_env())
-    assert engine == "django.contrib.sessions.backends.db"
+    assert engine == "onecare.accounts.sessions"
     assert backend == "django.core.cache.backends.locmem.LocMemCache"
 
 

@@ -3,6 +3,7 @@
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
 from simple_history.models import HistoricalRecords
@@ -111,3 +112,25 @@ def group_names(user: User) -> set[str]:
             [user.pk],
         )
         return {name for (name,) in cursor.fetchall()}
+
+
+class Session(AbstractBaseSession):
+    """A browser's session (onecare/accounts/sessions.py, the SESSION_ENGINE): Django's session row, with the user its
+    data says is signed in, so that a request reads the session and its user in one statement."""
+
+    user = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,  # deleting an account signs it out everywhere
+        related_name="sessions",
+        # No constraint in the database: a session saved while its account is being deleted must not fail (Django
+        # retries a session it cannot create, for ever). Such a row names nobody who exists, and signs nobody in.
+        db_constraint=False,
+    )
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

@@ -58,7 +58,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, handing the backend the user read with the session (onecare/accounts/middleware.py).
+    "onecare.accounts.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "onecare.security.middleware.RequireTwoFactorMiddleware",
@@ -272,6 +273,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "onecare.unsent_tasks_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    "accounts-sessions-clear-expired": {
+        "task": "accounts.sessions_clear_expired",
+        "schedule": crontab(hour=4, minute=15),
+    },
     "api-token-uses-prune": {
         "task": "api.token_uses_prune",
         "schedule": crontab(hour=4, minute=30),
@@ -282,8 +287,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Caches: with DJANGO_CACHE_URL (redis://...) one Redis shared by every web process, which also holds the
-# sessions in front of the database; without it each process keeps its own in memory. The page cache
+# Caches: with DJANGO_CACHE_URL (redis://...) one Redis shared by every web process (the read API's throttle);
+# without it each process keeps its own in memory. The page cache
 # (onecare/pagecache.py) is always each process's own: its keys carry the data version, so a copy in one
 # process can never be out of date for another, and serving it takes no network round trip.
 CACHE_URL = env_str("DJANGO_CACHE_URL", "")
@@ -300,8 +305,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": env_int("PORTAL_PAGE_CACHE_ENTRIES", 200)},
     },
 }
-if CACHE_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions in the database, each row naming its user: a request reads its session, its user and the data version in
+# one statement (onecare/accounts/sessions.py).
+SESSION_ENGINE = "onecare.accounts.sessions"
 # Whole-page caching of the heavy read pages, keyed by the data version (onecare/pagecache.py, dataversion.py).
 PORTAL_PAGE_CACHE = env_bool("PORTAL_PAGE_CACHE", True)
 PORTAL_PAGE_CACHE_ALIAS = "pages"

@@ -17,7 +17,6 @@ from django.contrib.auth.models import AnonymousUser, update_last_login
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.contrib.sessions.models import Session
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, connections
 from django.http import HttpRequest
@@ -32,6 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from funding.transitions import evidence_save_draft
 from localities.models import ListSizeSnapshot, Locality
 from onecare import dataversion, pagecache
+from onecare.accounts.models import Session
 from onecare.accounts.roles import Role
 from onecare.security.twofactor import NHSMAIL_BACKEND
 from tests.funding.factories import ItemFactory, PhaseFactory
@@ -75,23 +75,23 @@ def test_the_second_visit_is_served_from_the_cache_after_the_sign_in_is_checked(
 
     assert first.status_code == second.status_code == 200
     assert not hit(first) and hit(second)
-    # The session and its user, as for any signed-in request, the user read with the data version (one query):
-    # not the page's own queries.
-    assert tables_read(queries) == [("django_session", False), ("accounts_user", True)]
+    # The session, its user and the data version, as for any signed-in request, in one statement: not the page's own
+    # queries.
+    assert tables_read(queries) == [("accounts_session", True)]
     assert TOKEN.sub("", second.content.decode()) == TOKEN.sub("", first.content.decode())
     assert second["Content-Type"] == "text/html; charset=utf-8"
     assert second["X-Frame-Options"] == "DENY"
     assert "Cookie" in second["Vary"]
 
 
-def test_a_session_signed_in_with_nhsmail_reads_its_user_with_the_data_version_too(two_localities, commissioner):
+def test_a_session_signed_in_with_nhsmail_reads_its_user_with_the_session_too(two_localities, commissioner):
     client = Client()
     client.force_login(commissioner, backend=NHSMAIL_BACKEND)
     client.get(OVERVIEW)
     with CaptureQueriesContext(connection) as queries:
         second = client.get(OVERVIEW)
     assert hit(second)
-    assert tables_read(queries) == [("django_session", False), ("accounts_user", True)]
+    assert tables_read(queries) == [("accounts_session", True)]
 
 
 def test_a_user_read_without_the_data_version_has_it_read_on_its_own(two_localities, commissioner):
@@ -255,7 +255,7 @@ def test_inside_a_transaction_its_own_writes_move_the_page_on(client, two_locali
 def test_it_runs_after_sign_in_and_the_second_factor():
     middleware = settings.MIDDLEWARE
     cache = middleware.index("onecare.pagecache.PageCacheMiddleware")
-    assert cache > middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+    assert cache > middleware.index("onecare.accounts.middleware.AuthenticationMiddleware")
     assert cache > middleware.index("onecare.security.middleware.RequireTwoFactorMiddleware")
 
 
@@ -526,6 +526,7 @@ def test_every_table_moves_the_data_version_but_the_sign_in_bookkeeping():
     tables = dataversion.installed_on()
     exempt = {
         "django_session",
+        "accounts_session",
         "axes_accessattempt",
         "axes_accessattemptexpiration",
         "axes_accessfailurelog",
