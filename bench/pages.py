@@ -4,20 +4,18 @@ with a realistic write mix going on.
     .venv/bin/python bench/pages.py            # BENCH_SECONDS=12 per page by default
     BENCH_WRITE_EVERY=0 .venv/bin/python bench/pages.py   # without the write mix, for comparison
 
-Builds the England-sized synthetic data set (manage.py generate_scale_data: 6,500 practices, 1,250
-localities, 20 quarters) in a scratch database (on DATABASE_URL's server, else a throwaway PostgreSQL),
-starts gunicorn on 127.0.0.1 with onecare.settings.production (PORTAL_REQUIRE_2FA=false so a session
-needs no second factor) and, as docker-compose.yml does, a Redis for the shared cache and sessions (a
-throwaway redis-server), and drives each page with wrk at 8 connections, with the session and CSRF
-cookies a browser would send: the localities overview and
-the money dashboard (the commissioner's dashboard), the release changelist, the review queue and a
-locality page, as a commissioner of one of the 42 commissioners (about 30 localities). The baseline is
-a view that returns "ok" without touching the database (served from this module's URLconf, which adds
-it to the portal's: the portal itself has no such view), requested without a session cookie, and
-measured in turns with each page (ROUNDS slices of a second each) so that both see the same load on a shared
-machine: in slices of 4 s (three turns) a page's ratio moved by a tenth from run to run of the same code, as spells
-of other load fell on one more than the other; in slices of a second (twelve turns), by 0.064 at most in four runs
-(a page's lowest and highest).
+Builds the England-sized synthetic data set (manage.py generate_scale_data: 6,500 practices, 1,250 localities, 20
+quarters) in a scratch database (on DATABASE_URL's server, else a throwaway PostgreSQL), starts gunicorn on 127.0.0.1
+with onecare.settings.production (PORTAL_REQUIRE_2FA=false so a session needs no second factor) and, as
+docker-compose.yml does, a Redis for the shared cache (a throwaway redis-server; the sessions are in PostgreSQL, read
+with their user in one statement), and drives each page with wrk at 8 connections, with the session and CSRF cookies a
+browser would send: the localities overview and the money dashboard (the commissioner's dashboard), the release
+changelist, the review queue and a locality page, as a commissioner of one of the 42 commissioners (about 30
+localities). The baseline is a view that returns "ok" without touching the database (served from this module's URLconf,
+which adds it to the portal's: the portal itself has no such view), requested without a session cookie, and measured in
+turns with each page (ROUNDS slices of a second each) so that both see the same load on a shared machine: in slices of
+4 s (three turns) a page's ratio moved by a tenth from run to run of the same code, as spells of other load fell on one
+more than the other; in slices of a second (twelve turns), by 0.064 at most in four runs (a page's lowest and highest).
 A second baseline is measured in the same turns for comparison (the target stays on the first): a
 "signed-in trivial view", asked for with the page's session, that reads who is asking (the session and
 the user, as every portal page must) and returns "ok". The gap between the two baselines is what being
@@ -88,12 +86,13 @@ CSRF_COOKIE = "".join(secrets.choice(string.ascii_letters + string.digits) for _
 # What the profile shows (cProfile of each page through the WSGI handler on the England data set).
 NOTE = """
 Where a target is missed: what limits the ratio is being signed in and the write mix. In one process on the England data
-the trivial view without a session costs about 0.3 ms of the server's CPU, the signed-in trivial view about 0.85 ms and
-a page from the page cache about 1.0 ms. Being signed in is two round trips: the session (Redis, about 0.2 ms of CPU)
-and the user with the data version (0.25 ms: its statement is compiled once a process), with the middleware a signed-in
-request passes through; the kept database connection is checked without a round trip while it is quiet
-(onecare/postgresql). Served by gunicorn, every request also pays the server's own work, and the round trips cost
-PostgreSQL and Redis their share of the two CPUs, which the trivial view does not. A hit adds the page's key, the
+the trivial view without a session costs about 0.3 ms of the server's CPU, the signed-in trivial view about 0.7 ms and
+a page from the page cache about 0.9 ms. Being signed in is one round trip: the session, its user and the data version
+in one statement, compiled once a process (onecare/accounts/sessions.py; with the session in Redis and the user read
+after it, two round trips, the signed-in view cost 0.87 ms), with the middleware a signed-in request passes through;
+the kept database connection is checked without a round trip while it is quiet (onecare/postgresql). Served by
+gunicorn, every request also pays the server's own work, and the round trip costs PostgreSQL its share of the two CPUs,
+which the trivial view does not. A hit adds the page's key, the
 requester's CSRF token and the bytes written. Each evidence save of the mix moves every key (the sign-ins do not), after
 which each of the sync workers, each with its own cache, renders the page afresh once: counted under the mix, five
 renders a save (one a worker; before the data version was read under its lock, about six and a half, a version from
@@ -103,7 +102,7 @@ other load (the turns even that out only in part), and the times for one user mo
 Rendered afresh a page's cost is mostly template rendering (the NHS.UK page templates, the admin's own) and its 5 to 11
 queries, which the ORM takes 2 to 5.5 ms a page to build and compile (the locality page the most); PostgreSQL plans each
 of them once a connection (prepared statements: onecare/settings/base.py), and the user, the person's groups and the
-CCG lineage are read with statements compiled once or written out (the session is read from Redis).
+CCG lineage are read with statements compiled once or written out (the user with the session).
 """
 LUA = """
 done = function(summary, latency, requests)
@@ -519,8 +518,9 @@ print(evaluate_milestones(datetime.date(2018, 9, 30), trigger="bench").summary_l
 
     print(f"England-sized data ({' '.join(SIZE)}) built in {built_s:.1f} s; generator peak RSS {generate_rss:.0f} MB")
     print(
-        f"{os.cpu_count()} CPUs; gunicorn, {workers} sync workers, onecare.settings.production, Redis cache and "
-        f"sessions; wrk, {CONNECTIONS} connections, {SECONDS} s a page in {ROUNDS} turns with the trivial views"
+        f"{os.cpu_count()} CPUs; gunicorn, {workers} sync workers, onecare.settings.production, Redis cache, "
+        f"sessions in PostgreSQL; wrk, {CONNECTIONS} connections, {SECONDS} s a page in {ROUNDS} turns with the "
+        "trivial views"
     )
     print(
         f"Write mix: {writes['signins']} sign-ins and {writes['saves']} evidence saves in {writes['seconds']:.0f} s "

@@ -22,23 +22,21 @@ a key older than the committed data it was rendered from. Inside a transaction (
 transactions, or any caller's atomic block) the transaction's own writes move the version too, and its own
 lock does not stop it: the tests see cached pages, and see them go when they write.
 
-Sessions need not be kept in the database (they once had to be, when a session's change had to be a write
-to move the key): the session is loaded on every request anyway, and its contents are hashed into the key.
-An entry is served only to a request whose session is still signed in: an expired or evicted session is
-signed out by the authentication before the cache sees it. Settings change only when the processes
-restart, which empties their caches; a test that overrides one (override_settings, pytest-django's
+The session is loaded on every request anyway, and its contents are hashed into the key (a session's change need not
+be a write that moves the version). An entry is served only to a request whose session is still signed in: an expired
+or deleted session is signed out by the authentication before the cache sees it. Settings change only when the
+processes restart, which empties their caches; a test that overrides one (override_settings, pytest-django's
 `settings`) empties it too.
 
-Why it stays, and what it costs under writes (bench/pages.py measures both): rendered afresh, a page
-costs 15 to 70 ms of one worker; 40% of a trivial view's throughput needs about 2 ms. A hit costs the
-session and the user (as any signed-in request does; the user's query reads the data version too:
-with_data_version) and a look-up in the process's memory; it skips the permission checks, the page's 6 to 15
-queries and its template. A
-write statement pays a shared advisory lock and a `nextval`. Sign-ins, second factors and sign-outs leave
-the pages where they are; a write of data (an evidence save, an approval, an import) moves every key, and
-each session then renders each page afresh once, in each worker process; while that write's transaction is
-open no page is kept at all (a long import turns the cache off until it commits). The benchmark's write mix
-(a sign-in and an evidence save every second) shows what that leaves.
+Why it stays, and what it costs under writes (bench/pages.py measures both): rendered afresh, a page costs 15 to 70 ms
+of one worker; 40% of a trivial view's throughput needs about 2 ms. A hit costs the session and the user (as any
+signed-in request does: one statement reads the session, its user and the data version, onecare/accounts/sessions.py
+and with_data_version) and a look-up in the process's memory; it skips the permission checks, the page's 6 to 15
+queries and its template. A write statement pays a shared advisory lock and a `nextval`. Sign-ins, second factors and
+sign-outs leave the pages where they are; a write of data (an evidence save, an approval, an import) moves every key,
+and each session then renders each page afresh once, in each worker process; while that write's transaction is open no
+page is kept at all (a long import turns the cache off until it commits). The benchmark's write mix (a sign-in and an
+evidence save every second) shows what that leaves.
 
 The page is rendered as usual (and not stored) when:
 - the request is not a GET, or carries no session cookie, or nobody (active) is signed in on the session;
@@ -99,9 +97,10 @@ UNREAD = object()
 
 
 def with_data_version(users: QuerySet) -> QuerySet:
-    """The signed-in user's query, reading the data version in the same statement (onecare/accounts/backends.py): a
-    request for a cached page then asks the database once before it is served. The user is loaded before any view
-    runs, so the version is read before the page is rendered, as it must be."""
+    """The signed-in user's query, reading the data version in the same statement (the session's statement,
+    onecare/accounts/sessions.py, or the backend's own, onecare/accounts/backends.py): a request for a cached page then
+    asks the database once before it is served. The user is loaded before any view runs, so the version is read before
+    the page is rendered, as it must be."""
     return users.annotate(**{VERSION_ATTRIBUTE: Func(function=dataversion.CURRENT, output_field=BigIntegerField())})
 
 
