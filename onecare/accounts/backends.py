@@ -74,6 +74,19 @@ def user_from_row(model, fields: tuple[str, ...], row: tuple, with_version: bool
     return user
 
 
+def fetch_row(sql: str, params: list, with_version: bool) -> tuple | None:
+    """The one row of such a statement, or None. A statement that read the data version and failed half-way may have
+    left the version's lock taken: pagecache.forget_failed_read lets it go."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    except DatabaseError:
+        if with_version:
+            pagecache.forget_failed_read()
+        raise
+
+
 # The session whose user Django's get_user is loading: set by AuthenticationMiddleware (onecare/accounts/middleware.py)
 # for that call only.
 SESSION_BEING_READ: ContextVar = ContextVar("onecare.accounts.backends.session", default=None)
@@ -107,14 +120,7 @@ class AccountBackend(ModelBackend):
         if statement is None:
             return super().get_user(user_id)
         sql, fields = statement
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [user_id])
-                row = cursor.fetchone()
-        except DatabaseError:
-            if with_version:
-                pagecache.forget_failed_read()
-            raise
+        row = fetch_row(sql, [user_id], with_version)
         if row is None:
             return None
         user = user_from_row(model, fields, row, with_version)

@@ -22,20 +22,21 @@ Sessions are in the sign-in bookkeeping that does not move the data version (one
 carries the session's contents instead. Expired rows are deleted each night (accounts.sessions_clear_expired).
 """
 
+import datetime
 from functools import cache
 
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.utils import timezone
 
 from onecare import pagecache
-from onecare.accounts.backends import sent_as_loaded, user_from_row
+from onecare.accounts.backends import fetch_row, sent_as_loaded, user_from_row
 
 # Stand for the session's key and the time while the statement is compiled; no session has that key.
 UNKNOWN_KEY = "-"
-SOME_TIME = timezone.make_aware(timezone.datetime(2000, 1, 1), timezone.get_fixed_timezone(0))
+SOME_TIME = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
 @cache
@@ -88,14 +89,7 @@ class SessionStore(DatabaseStore):
         if statement is None:
             return super().load()
         sql, fields = statement
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [self.session_key, timezone.now()])
-                row = cursor.fetchone()
-        except DatabaseError:
-            if with_version:
-                pagecache.forget_failed_read()
-            raise
+        row = fetch_row(sql, [self.session_key, timezone.now()], with_version)
         if row is None:  # no such session, or expired: as Django's store, a new key if one is saved
             self._session_key = None
             return {}
